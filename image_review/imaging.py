@@ -1,0 +1,194 @@
+"""Open and decode photos: format sniffing, one reduced decode, orientation, HEIC, limits.
+
+Every photo is decoded exactly once, at analysis size (long side about 1024 px). JPEG is
+decoded at reduced size by the codec itself (DCT scaling through Pillow's `draft`), so a
+12-megapixel phone photo never exists at full resolution in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+# Truncation is detected from the file structure (see `_is_truncated`), so Pillow may load
+# what is there; the pixel cap is enforced here before decoding, not by Pillow's warning.
+ImageFile.LOAD_TRUNCATED_IMAGES = True
+Image.MAX_IMAGE_PIXELS = None
+warnings.filterwarnings("ignore", module=r"PIL\..*")
+
+ANALYSIS_LONG_SIDE = 1024
+HEIF_FORMATS = frozenset({"HEIF", "AVIF"})
+
+_FTYP_HEIF = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif"}
+_FTYP_AVIF = {b"avif", b"avis"}
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format named by a file's first bytes, or None when it is not a photo."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head.startswith(b"BM") and len(head) >= 26:
+        return "BMP"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _FTYP_AVIF:
+            return "AVIF"
+        if brand in _FTYP_HEIF:
+            return "HEIF"
+    return None
+
+
+SNIFF_BYTES = 32
+
+
+class DecodeError(Exception):
+    """A photo that cannot be analysed; `code` is the finding code to report."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Frame:
+    """One decoded photo: small upright pixels for every measure, plus header facts."""
+
+    bgr: np.ndarray  # analysis-size colour image, upright, uint8 HxWx3
+    gray: np.ndarray  # the same as 8-bit luminance
+    width: int  # full size as displayed (after EXIF orientation)
+    height: int
+    orientation: int  # EXIF orientation tag as stored (1 when absent or invalid)
+    has_gps: bool = False
+    truncated: bool = False
+    frames: int = 1  # animation frames or TIFF pages
+    transparent: bool = False
+
+
+def _register_heif() -> None:
+    import pillow_heif  # heavy: imported only when a HEIC/AVIF photo is met
+
+    pillow_heif.register_heif_opener()
+
+
+def _is_truncated(data: bytes, fmt: str) -> bool:
+    """True when the file stops before its format's end marker."""
+    if fmt == "JPEG":
+        # The entropy-coded data cannot hold FF D9, so the last scan must be followed by EOI.
+        last_scan = data.rfind(b"\xff\xda")
+        return last_scan < 0 or data.find(b"\xff\xd9", last_scan) < 0
+    if fmt == "PNG":
+        return b"IEND" not in data[-64:]
+    return False
+
+
+def _orientation(exif: Image.Exif) -> int:
+    value = exif.get(0x0112, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _has_gps(exif: Image.Exif) -> bool:
+    try:
+        gps = exif.get_ifd(0x8825)
+    except Exception:  # a corrupt GPS block says nothing usable about a location
+        return False
+    return 2 in gps and 4 in gps
+
+
+def _to_rgb_array(im: Image.Image) -> tuple[np.ndarray, bool]:
+    """8-bit RGB pixels of any Pillow mode, transparency flattened on white."""
+    transparent = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(im, dtype=np.float32)
+        top = 65535.0 if values.max(initial=0) > 255 else 255.0
+        gray8 = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
+        return np.dstack([gray8] * 3), False
+    if transparent:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3:4] / 255.0
+        flat = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+        return flat.round().astype(np.uint8), True
+    return np.asarray(im.convert("RGB")), False
+
+
+def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn stored pixels upright as EXIF orientation 1..8 says."""
+    if orientation in (2, 4, 5, 7):
+        pixels = pixels[:, ::-1]
+    turns = {3: 2, 4: 2, 5: 1, 6: 3, 7: 3, 8: 1}.get(orientation, 0)
+    return np.ascontiguousarray(np.rot90(pixels, turns))
+
+
+def decode(data: bytes, fmt: str, max_pixels: int) -> Frame:
+    """Decode a photo once at analysis size; raise DecodeError when it cannot be analysed."""
+    if fmt in HEIF_FORMATS:
+        _register_heif()
+    try:
+        im = Image.open(io.BytesIO(data))
+        width, height = im.size
+        if width * height > max_pixels:
+            raise DecodeError(
+                "pixel-limit",
+                f"its header claims {width}x{height} pixels "
+                f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
+            )
+        try:
+            exif = im.getexif()
+        except Exception:  # corrupt EXIF: decode the pixels anyway
+            exif = Image.Exif()
+        # pillow-heif hands over HEIC pixels already upright.
+        orientation = 1 if fmt in HEIF_FORMATS else _orientation(exif)
+        frames = getattr(im, "n_frames", 1)
+        long_side = max(width, height)
+        if long_side > ANALYSIS_LONG_SIDE:
+            scale = (ANALYSIS_LONG_SIDE * 0.75) / long_side
+            im.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+        im.load()
+        rgb, transparent = _to_rgb_array(im)
+    except DecodeError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as err:
+        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
+    except (MemoryError, Image.DecompressionBombError) as err:
+        raise DecodeError("pixel-limit", f"the image is too large to decode ({err})") from None
+    if rgb.size == 0:
+        raise DecodeError("unreadable", "the image has no pixels")
+    rgb = _fit(rgb)
+    rgb = _apply_orientation(rgb, orientation)
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    shown_w, shown_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    return Frame(
+        bgr=bgr,
+        gray=cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
+        width=shown_w,
+        height=shown_h,
+        orientation=_orientation(exif),
+        has_gps=_has_gps(exif),
+        truncated=_is_truncated(data, fmt),
+        frames=frames,
+        transparent=transparent,
+    )
+
+
+def _fit(rgb: np.ndarray) -> np.ndarray:
+    """Shrink to at most ANALYSIS_LONG_SIDE on the long side (area averaging)."""
+    h, w = rgb.shape[:2]
+    long_side = max(h, w)
+    if long_side <= ANALYSIS_LONG_SIDE:
+        return np.ascontiguousarray(rgb)
+    scale = ANALYSIS_LONG_SIDE / long_side
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(np.ascontiguousarray(rgb), size, interpolation=cv2.INTER_AREA)

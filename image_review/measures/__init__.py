@@ -1,0 +1,1 @@
+"""Pure functions from a decoded Frame to numbers. No thresholds live here."""
