@@ -1,1 +1,21 @@
 """Pure functions from a decoded Frame to numbers. No thresholds live here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from image_review.imaging import Frame
+from image_review.measures.fingerprint import dhash
+from image_review.measures.quality import measure_quality
+
+
+def measure(frame: Frame) -> dict[str, Any]:
+    """Every measure of one frame, in the manifest's order."""
+    return {
+        **measure_quality(frame.gray),
+        "dhash": dhash(frame.gray),
+        "gps": frame.has_gps,
+        "truncated": frame.truncated,
+        "frames": frame.frames,
+        "transparent": frame.transparent,
+    }

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import cv2
 import numpy as np
-
-from image_review.imaging import Frame
 
 SHARPNESS_GRID = 8  # tiles per side
 SHARPNESS_PERCENTILE = 90  # judge the sharpest regions: plain backgrounds are not blur
@@ -55,13 +54,11 @@ def entropy(gray: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def measure_quality(frame: Frame) -> dict[str, float]:
+def measure_quality(gray: np.ndarray) -> dict[str, Any]:
     """All quality numbers of one frame, rounded so manifests stay stable across platforms."""
-    gray = frame.gray
-    values = {
-        "sharpness": sharpness(gray),
-        "entropy": entropy(gray),
-        "contrast": float(gray.std()),
-        **{f"exposure_{k}": v for k, v in exposure(gray).items()},
+    return {
+        "sharpness": round(sharpness(gray), 3),
+        "exposure": {k: round(v, 4) for k, v in exposure(gray).items()},
+        "entropy": round(entropy(gray), 4),
+        "contrast": round(float(gray.std()), 3),
     }
-    return {k: round(v, 4) for k, v in values.items()}

@@ -1,0 +1,195 @@
+"""The `image-review` command: parse, call the library, print, set the exit code.
+
+Heavy modules (OpenCV, numpy, Pillow) are imported inside the commands, so `--help` and
+`--version` answer at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from image_review import __version__
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageFailure(click.ClickException):
+    """A one-line error that exits with code 2 (usage, unreadable folder, broken sidecar)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when it is not a command name, goes to `review`."""
+
+    default_command = "review"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="image-review")
+def cli() -> None:
+    """Check the photo set of an Amazon Renewed application.
+
+    A submission is one folder of photos of one sample unit: the shipping box, the inner
+    packaging, the product's top, bottom and four sides, and its screen switched on.
+
+    \b
+    Example:
+        image-review ./submission            review a folder (the default command)
+        image-review ./submission --out -    manifest JSON on standard output
+        image-review init ./submission       write a submission.toml template
+        image-review schema                  print the manifest's JSON Schema
+    """
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    metavar="PATH|-",
+    help="Where to write the manifest JSON; '-' for standard output. "
+    "[default: SUBMISSION/review-manifest.json]",
+)
+@click.option(
+    "--screen",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Does the product have a display? auto: from submission.toml, else the photo names.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the submission too.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What to print: a readable summary, or the manifest JSON.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; use the exit code.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file of thresholds that replace the defaults.",
+)
+def review(
+    submission: Path,
+    out: str | None,
+    screen: str,
+    strict: bool,
+    output_format: str,
+    quiet: bool,
+    policy_file: Path | None,
+) -> None:
+    """Review one SUBMISSION folder and write its manifest.
+
+    Exit code 0: the submission passes (warnings allowed); 1: it fails; 2: usage error or
+    the folder cannot be read.
+
+    \b
+    Example:
+        image-review ./submission
+        image-review ./submission --screen yes --strict
+        image-review ./submission --out - | jq .summary
+    """
+    from image_review.manifest import dumps
+    from image_review.policy import PolicyError, load_policy
+    from image_review.review import review as run_review
+    from image_review.sidecar import SidecarError
+    from image_review.submission import MANIFEST_NAME, SubmissionError
+    from image_review.terminal import render
+
+    try:
+        policy = load_policy(policy_file)
+        result = run_review(submission, policy, screen=screen)
+    except (SubmissionError, SidecarError, PolicyError) as err:
+        raise UsageFailure(str(err)) from None
+    manifest = dumps(result, strict)
+    target = submission / MANIFEST_NAME if out is None else out
+    if target == "-":
+        sys.stdout.write(manifest)
+    else:
+        _write(Path(target), manifest)
+        if output_format == "json" and not quiet:
+            sys.stdout.write(manifest)
+    if output_format == "text" and not quiet:
+        click.echo(render(result, strict), err=target == "-")
+        if target != "-":
+            click.echo(f"\nManifest: {target}", err=target == "-")
+    sys.exit(EXIT_PASS if result.verdict(strict) == "pass" else EXIT_FAIL)
+
+
+def _write(path: Path, text: str) -> None:
+    from image_review.atomic import write_atomic
+
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as err:
+        raise UsageFailure(
+            f"cannot write {path} ({err.strerror}); make the folder writable "
+            "(for the manifest, or choose another place with --out PATH)"
+        ) from None
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing submission.toml.")
+def init(submission: Path, force: bool) -> None:
+    """Write a submission.toml template into SUBMISSION, views guessed from the file names.
+
+    \b
+    Example:
+        image-review init ./submission
+        image-review init ./submission --force
+    """
+    from image_review.sidecar import SIDECAR_NAME
+    from image_review.submission import SubmissionError
+    from image_review.template import sidecar_template
+
+    target = submission / SIDECAR_NAME
+    if target.exists() and not force:
+        raise UsageFailure(f"{target} already exists; use --force to replace it")
+    try:
+        text = sidecar_template(submission)
+    except SubmissionError as err:
+        raise UsageFailure(str(err)) from None
+    _write(target, text)
+    click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the review manifest.
+
+    \b
+    Example:
+        image-review schema > manifest.schema.json
+    """
+    from image_review.manifest import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user unless IMAGE_REVIEW_DEBUG is set."""
+    try:
+        cli(standalone_mode=True)
+    except Exception as err:  # a bug: say so in one line, keep the details for a report
+        if os.environ.get("IMAGE_REVIEW_DEBUG"):
+            raise
+        click.echo(
+            f"Error: internal error ({type(err).__name__}: {err}); "
+            "rerun with IMAGE_REVIEW_DEBUG=1 and report the traceback",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)

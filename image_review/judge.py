@@ -1,0 +1,240 @@
+"""Compare measures with a policy: findings per photo, duplicates, and the requirements.
+
+Nothing here reads pixels except the confirmation of a duplicate candidate, which compares
+two small thumbnails kept from the one decode.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+from image_review.measures.fingerprint import hamming, tile_difference
+from image_review.model import Finding, PhotoResult, Requirement
+from image_review.policy import Policy
+from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
+
+_CONVERSION_ADVICE = {
+    "HEIF": "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)",
+    "AVIF": "export it as JPEG",
+    "WEBP": "save it as JPEG",
+    "BMP": "save it as JPEG or PNG",
+}
+
+
+def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Findings about one decoded photo, from its measures alone."""
+    m = photo.measures
+    found: list[Finding] = []
+
+    def add(code: str, message: str, value: float | None = None, limit: float | None = None):
+        found.append(Finding(code, f"{photo.file}: {message}", photo.file, value, limit))
+
+    if photo.format not in policy.accepted_formats:
+        advice = _CONVERSION_ADVICE.get(photo.format or "", "save it as JPEG")
+        add("needs-conversion", f"{photo.format} is not accepted by the upload; {advice}")
+    long_side = max(photo.width or 0, photo.height or 0)
+    if long_side < policy.min_long_side:
+        add(
+            "too-small",
+            f"{photo.width}x{photo.height} px is too small (longest side under "
+            f"{policy.min_long_side} px); send the original photo, not a thumbnail",
+            long_side,
+            policy.min_long_side,
+        )
+    elif long_side < policy.recommended_long_side:
+        add(
+            "low-resolution",
+            f"{photo.width}x{photo.height} px: under {policy.recommended_long_side} px the "
+            "reviewer cannot zoom in; send the original from the camera",
+            long_side,
+            policy.recommended_long_side,
+        )
+    elif long_side > policy.max_long_side:
+        add(
+            "too-large",
+            f"{photo.width}x{photo.height} px exceeds {policy.max_long_side} px on the longest "
+            "side; resize it before uploading",
+            long_side,
+            policy.max_long_side,
+        )
+    exposure = m["exposure"]
+    too_dark = exposure["mean"] < policy.dark_mean and exposure["p95"] < policy.dark_p95
+    flat = m["entropy"] < policy.min_entropy
+    if flat:
+        add(
+            "low-information",
+            f"the photo is nearly one flat colour (entropy {m['entropy']:.2f} bits); "
+            "photograph the product itself",
+            m["entropy"],
+            policy.min_entropy,
+        )
+    if too_dark:
+        add(
+            "too-dark",
+            f"too dark (mean brightness {exposure['mean']:.0f} of 255); "
+            "retake it in more light or with the flash",
+            exposure["mean"],
+            policy.dark_mean,
+        )
+    if exposure["bright_share"] > policy.bright_share and exposure["mean"] > policy.bright_mean:
+        add(
+            "overexposed",
+            f"{exposure['bright_share']:.0%} of the photo is blown out to white; "
+            "retake it with less light or tap the product to set exposure",
+            exposure["bright_share"],
+            policy.bright_share,
+        )
+    if not (flat or too_dark) and m["sharpness"] < policy.min_sharpness:
+        add(
+            "blurry",
+            f"estimated blurry (sharpness {m['sharpness']:.1f}, limit {policy.min_sharpness:g}); "
+            "hold the phone still, tap to focus and retake it",
+            m["sharpness"],
+            policy.min_sharpness,
+        )
+    if m["truncated"]:
+        add(
+            "truncated",
+            "the file ends early, so part of the picture may be grey or missing; "
+            "copy the original again from the phone",
+        )
+    if m["frames"] > 1:
+        add("animated", f"holds {m['frames']} frames; the upload takes one still image")
+    if m["transparent"]:
+        add("transparency", "has transparent pixels (shown here on white); save it as JPEG")
+    if m["gps"]:
+        add(
+            "gps-location",
+            "carries the GPS position where it was taken; remove location data if that "
+            "place is private",
+        )
+    return found
+
+
+def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:
+    """The finding for a photo whose view nobody named."""
+    return Finding(
+        "unassigned",
+        f"{photo.file}: no view assigned ({hint}); rename it after the view it shows "
+        "(for example front.jpg or 正面.jpg) or list it in submission.toml",
+        photo.file,
+    )
+
+
+def mark_duplicates(
+    photos: list[PhotoResult], thumbs: dict[str, np.ndarray], policy: Policy
+) -> None:
+    """Flag each photo that is the same picture as an earlier one (exact or near copy)."""
+    decoded = [p for p in photos if p.file in thumbs]
+    flagged: set[str] = set()
+    for first, second in combinations(decoded, 2):
+        if second.file in flagged:
+            continue
+        difference = _copy_difference(first, second, thumbs, policy)
+        if difference is None:
+            continue
+        flagged.add(second.file)
+        second.findings.append(_duplicate_finding(first, second, difference, policy))
+
+
+def _copy_difference(
+    a: PhotoResult, b: PhotoResult, thumbs: dict[str, np.ndarray], policy: Policy
+) -> float | None:
+    """The confirmed difference of a copy pair, or None when b is not a copy of a."""
+    if a.sha256 == b.sha256:
+        return 0.0
+    if hamming(a.measures["dhash"], b.measures["dhash"]) > policy.duplicate_hash_distance:
+        return None
+    difference = tile_difference(thumbs[a.file], thumbs[b.file])
+    return difference if difference <= policy.duplicate_tile_limit else None
+
+
+def _duplicate_finding(
+    first: PhotoResult, second: PhotoResult, difference: float, policy: Policy
+) -> Finding:
+    how = "the same file" if difference == 0.0 else "a copy (re-saved, resized or cropped)"
+    if UNASSIGNED not in (first.view, second.view) and first.view != second.view:
+        code = "duplicate"
+        message = (
+            f"{second.file} is {how} of {first.file}, used for {second.view} and "
+            f"{first.view}; every view needs its own photo: shoot the {second.view} view"
+        )
+    else:
+        code = "repeated-photo"
+        message = f"{second.file} is {how} of {first.file}; remove one of them"
+    return Finding(
+        code,
+        message,
+        second.file,
+        value=round(difference, 4),
+        limit=policy.duplicate_tile_limit,
+        related=[first.file],
+    )
+
+
+def judge_requirements(
+    photos: list[PhotoResult], policy: Policy, has_screen: bool | None
+) -> tuple[list[Requirement], list[Finding]]:
+    """Each requirement's status, and a finding for each that fails."""
+    usable = [p for p in photos if p.usable]
+    requirements: list[Requirement] = []
+    findings: list[Finding] = []
+
+    count = len(usable)
+    ok = count >= policy.min_photos
+    requirements.append(
+        Requirement(
+            "min_photos",
+            "pass" if ok else "fail",
+            [p.file for p in usable],
+            f"{count} usable photo(s); at least {policy.min_photos} are required",
+        )
+    )
+    if not ok:
+        findings.append(
+            Finding(
+                "too-few-photos",
+                f"only {count} usable photo(s) of the {policy.min_photos} required; "
+                "add photos or fix the ones with errors",
+                value=count,
+                limit=policy.min_photos,
+            )
+        )
+    for view in policy.required_views:
+        requirements.append(_view_requirement(view, photos, findings))
+    requirements.append(_screen_requirement(photos, has_screen, findings))
+    return requirements, findings
+
+
+def _view_requirement(view: str, photos: list[PhotoResult], findings: list[Finding]):
+    shown = [p for p in photos if p.view == view]
+    good = [p.file for p in shown if p.usable]
+    title = VIEW_LABELS[view][0]
+    if good:
+        return Requirement(f"view.{view}", "pass", good, f"{title}: {', '.join(good)}")
+    if shown:
+        names = ", ".join(p.file for p in shown)
+        message = f"{title}: {names} cannot count (see its errors); {VIEW_HINTS[view]}"
+    else:
+        message = f"{title}: no photo; {VIEW_HINTS[view]}"
+    findings.append(Finding("view-missing", message, related=[p.file for p in shown]))
+    return Requirement(f"view.{view}", "fail", [], message)
+
+
+def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, findings):
+    if not has_screen:
+        why = (
+            "the product has no screen"
+            if has_screen is False
+            else "no screen indicated; use --screen yes or set has_screen in submission.toml "
+            "if the product has a display"
+        )
+        return Requirement(SCREEN_ON, "not_required", [], why)
+    lit = [p.file for p in photos if p.usable and p.screen_label]
+    if lit:
+        return Requirement(SCREEN_ON, "pass", lit, f"screen on: {', '.join(lit)}")
+    message = f"Screen switched on: no photo; {VIEW_HINTS[SCREEN_ON]}"
+    findings.append(Finding("screen-on-missing", message))
+    return Requirement(SCREEN_ON, "fail", [], message)

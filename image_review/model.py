@@ -1,0 +1,84 @@
+"""The review's data: findings, photos, requirements and the review itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from image_review.rules import RULES
+
+
+@dataclass
+class Finding:
+    """One thing wrong (or worth knowing) about a photo or the whole submission."""
+
+    code: str
+    message: str
+    file: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    related: list[str] = field(default_factory=list)  # other files involved (duplicates)
+
+    @property
+    def severity(self) -> str:
+        return RULES[self.code].severity
+
+    @property
+    def kind(self) -> str:
+        return RULES[self.code].kind
+
+
+@dataclass
+class PhotoResult:
+    """What the review knows about one photo file."""
+
+    file: str  # relative to the submission, with '/'
+    bytes: int
+    view: str  # a view id, or 'unassigned'
+    view_source: str  # sidecar | folder | filename | content | none
+    screen_label: bool = False  # the name or sidecar says the screen is on
+    sha256: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    measures: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        """Readable and without any error finding."""
+        return self.measures != {} and not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass
+class Requirement:
+    """One line of the shot list and whether the submission meets it."""
+
+    id: str  # min_photos | view.<id> | screen_on
+    status: str  # pass | fail | warn | not_required
+    photos: list[str]
+    message: str
+
+
+@dataclass
+class Review:
+    """The whole result for one submission folder."""
+
+    path: str
+    product: dict[str, Any]
+    photos: list[PhotoResult]
+    requirements: list[Requirement]
+    findings: list[Finding]  # about the submission as a whole (no single file)
+
+    def all_findings(self) -> list[Finding]:
+        """Submission findings first, then each photo's, in photo order."""
+        return [*self.findings, *(f for p in self.photos for f in p.findings)]
+
+    def verdict(self, strict: bool = False) -> str:
+        """'fail' when a requirement fails or any finding is an error (or, strict, a warning)."""
+        failing = {"error", "warning"} if strict else {"error"}
+        bad_status = {"fail", "warn"} if strict else {"fail"}
+        if any(r.status in bad_status for r in self.requirements):
+            return "fail"
+        return "fail" if any(f.severity in failing for f in self.all_findings()) else "pass"

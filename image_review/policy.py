@@ -1,0 +1,89 @@
+"""Thresholds and required views: the defaults, and loading a policy file (TOML).
+
+A policy file holds any of the fields below at its top level, for example:
+
+    min_photos = 10
+    min_sharpness = 40.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from image_review.views import REQUIRED_VIEWS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every number the judging compares a measure with."""
+
+    min_photos: int = 8
+    required_views: tuple[str, ...] = REQUIRED_VIEWS
+    # Size, in pixels of the longest side (Amazon: 500 minimum, 1000+ for zoom, 10000 max).
+    min_long_side: int = 500
+    recommended_long_side: int = 1000
+    max_long_side: int = 10000
+    # Resource caps: files past these are refused before decoding.
+    max_pixels: int = 100_000_000
+    max_file_bytes: int = 200 * 1024 * 1024
+    accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
+    # Estimates (see measures/quality.py for what each number is).
+    min_sharpness: float = 30.0
+    dark_mean: float = 40.0  # too dark when the mean luminance is below this ...
+    dark_p95: float = 90.0  # ... and even the brightest 5% stay below this
+    bright_share: float = 0.6  # overexposed when this share of pixels is clipped white ...
+    bright_mean: float = 230.0  # ... and the mean luminance is above this
+    min_entropy: float = 3.0
+    # Duplicates: a hash distance nominates a pair, the aligned tile difference confirms it.
+    duplicate_hash_distance: int = 16
+    duplicate_tile_limit: float = 0.35
+
+
+DEFAULT_POLICY = Policy()
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The default policy, with the fields a TOML file sets replaced."""
+    if path is None:
+        return DEFAULT_POLICY
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PolicyError(f"{path}: cannot read the policy file ({err.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise PolicyError(f"{path}: not valid TOML: {err}") from None
+    fields = {f.name: f for f in dataclasses.fields(Policy)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise PolicyError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}"
+        )
+    changes = {}
+    for name, value in data.items():
+        default = getattr(DEFAULT_POLICY, name)
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise PolicyError(f"{path}: {name} must be a list of strings")
+            value = tuple(value)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PolicyError(f"{path}: {name} must be a number")
+        elif isinstance(default, int) and not isinstance(value, int):
+            raise PolicyError(f"{path}: {name} must be a whole number")
+        changes[name] = value
+    unknown_views = set(changes.get("required_views", ())) - set(REQUIRED_VIEWS)
+    if unknown_views:
+        raise PolicyError(f"{path}: required_views has unknown view(s) {sorted(unknown_views)}")
+    return dataclasses.replace(DEFAULT_POLICY, **changes)

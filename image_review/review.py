@@ -1,0 +1,176 @@
+"""review(folder, policy) -> Review: the one orchestration function.
+
+discover -> assign views -> for each photo: read once, decode once, measure, judge ->
+duplicates -> requirements. Pixels are dropped as soon as a photo is measured; only a
+128x128 thumbnail per photo is kept for the duplicate check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from image_review.imaging import DecodeError, decode
+from image_review.judge import (
+    judge_requirements,
+    mark_duplicates,
+    photo_findings,
+    unassigned_finding,
+)
+from image_review.measures import measure
+from image_review.measures.fingerprint import thumbnail
+from image_review.model import Finding, PhotoResult, Review
+from image_review.policy import DEFAULT_POLICY, Policy
+from image_review.sidecar import Sidecar, read_sidecar
+from image_review.submission import Assignment, Discovery, PhotoFile, assign_views, discover
+from image_review.views import UNASSIGNED
+
+SCREEN_CHOICES = ("auto", "yes", "no")
+
+
+def review(folder: str | Path, policy: Policy = DEFAULT_POLICY, screen: str = "auto") -> Review:
+    """Review one submission folder.
+
+    `screen` says whether the product has a display: `yes`, `no`, or `auto` (the sidecar's
+    product facts, else whether any photo is labelled as showing the screen on).
+    Raises SubmissionError when the folder cannot be read, SidecarError for a broken sidecar.
+    """
+    folder = Path(folder)
+    found = discover(folder)
+    sidecar = read_sidecar(folder)
+    assignments, findings = assign_views(found.photos, sidecar)
+    findings += _discovery_findings(found)
+    photos: list[PhotoResult] = []
+    thumbs: dict[str, np.ndarray] = {}
+    for photo_file in found.photos:
+        result, thumb = examine(photo_file, assignments[photo_file.rel], policy)
+        photos.append(result)
+        if thumb is not None:
+            thumbs[result.file] = thumb
+    mark_duplicates(photos, thumbs, policy)
+    has_screen = _has_screen(screen, sidecar, photos)
+    requirements, requirement_findings = judge_requirements(photos, policy, has_screen)
+    product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
+    product["has_screen"] = has_screen
+    return Review(
+        path=folder.resolve().name,
+        product=product,
+        photos=photos,
+        requirements=requirements,
+        findings=findings + requirement_findings,
+    )
+
+
+def examine(
+    photo_file: PhotoFile, assignment: Assignment, policy: Policy
+) -> tuple[PhotoResult, np.ndarray | None]:
+    """Read, decode, measure and judge one photo; the thumbnail is None when not decoded."""
+    result = PhotoResult(
+        file=photo_file.rel,
+        bytes=photo_file.size,
+        view=assignment.view,
+        view_source=assignment.source,
+        screen_label=assignment.screen_label,
+        format=photo_file.format,
+    )
+    if assignment.view == UNASSIGNED:
+        result.findings.append(unassigned_finding(result, assignment.hint))
+    problem = _load_problem(photo_file, policy)
+    if problem is not None:
+        result.findings.insert(0, problem)
+        return result, None
+    try:
+        data = photo_file.path.read_bytes()
+    except OSError as err:
+        problem = DecodeError("unreadable", f"the file cannot be read ({err.strerror})")
+        result.findings.insert(0, _decode_finding(result.file, problem, policy))
+        return result, None
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        frame = decode(data, photo_file.format or "", policy.max_pixels)
+    except DecodeError as err:
+        result.findings.insert(0, _decode_finding(result.file, err, policy))
+        return result, None
+    del data
+    result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
+    result.measures = measure(frame)
+    result.findings[:0] = photo_findings(result, policy)
+    return result, thumbnail(frame.gray)
+
+
+def _load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
+    """A finding that stops the photo from being read at all, or None."""
+    rel = photo_file.rel
+    if photo_file.size == 0:
+        return Finding(
+            "empty-file", f"{rel}: the file is empty (0 bytes); copy the photo again", rel
+        )
+    if photo_file.format is None:
+        suffix = Path(rel).suffix or "no extension"
+        return Finding(
+            "unsupported-format",
+            f"{rel}: named like a photo ({suffix}) but its bytes are not a JPEG, PNG, HEIC, "
+            "WebP, GIF, TIFF or BMP image; export the photo again as JPEG",
+            rel,
+        )
+    if photo_file.size > policy.max_file_bytes:
+        return Finding(
+            "file-too-large",
+            f"{rel}: {photo_file.size / 2**20:.0f} MiB is over the "
+            f"{policy.max_file_bytes / 2**20:.0f} MiB limit; export a smaller JPEG",
+            rel,
+            value=photo_file.size,
+            limit=policy.max_file_bytes,
+        )
+    return None
+
+
+def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
+    if err.code == "pixel-limit":
+        return Finding(
+            err.code,
+            f"{rel}: {err.detail}; it was not decoded. Resize it to a normal photo size",
+            rel,
+            limit=policy.max_pixels,
+        )
+    return Finding(
+        err.code,
+        f"{rel}: {err.detail}; copy the original again from the phone or re-export it as JPEG",
+        rel,
+    )
+
+
+def _discovery_findings(found: Discovery) -> list[Finding]:
+    findings = [
+        Finding(
+            "link-outside",
+            f"{rel} is a link to a place outside the submission folder; it was not followed. "
+            "Copy the photo into the folder instead",
+            rel,
+        )
+        for rel in found.outside_links
+    ]
+    if found.ignored:
+        shown = ", ".join(found.ignored[:5]) + (" ..." if len(found.ignored) > 5 else "")
+        findings.append(
+            Finding(
+                "ignored-files",
+                f"{len(found.ignored)} file(s) that are not photos were skipped: {shown}",
+                related=found.ignored,
+            )
+        )
+    return findings
+
+
+def _has_screen(screen: str, sidecar: Sidecar | None, photos: list[PhotoResult]) -> bool | None:
+    """Whether the product has a display: the option, the sidecar, else the photo labels."""
+    if screen not in SCREEN_CHOICES:
+        raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
+    if screen != "auto":
+        return screen == "yes"
+    known = sidecar.product.screen_known() if sidecar else None
+    if known is not None:
+        return known
+    return True if any(p.screen_label for p in photos) else None

@@ -1,0 +1,62 @@
+"""The rule registry: every finding code, its severity, its kind and where it comes from.
+
+Kinds:
+- `requirement`: stated by Amazon (the seed text or an Amazon image page); failing it fails;
+- `recommendation`: good practice for the upload or the reviewer; a warning or a note;
+- `estimate`: a heuristic measured from pixels (blur, exposure, screen); the finding shows
+  the measured value and the limit so a person can overrule it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEED = "seed/amazon-renewed.md, criterion 3"
+SEED_SCREEN = "seed/amazon-renewed.md, criterion 3.1"
+AMAZON_IMAGES = "Amazon Seller Central, product image requirements"
+TOOL = "image-review"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One finding code as documented in the README."""
+
+    code: str
+    severity: str  # error | warning | info
+    kind: str  # requirement | recommendation | estimate
+    source: str
+    summary: str
+
+
+_RULES = (
+    Rule("too-few-photos", "error", "requirement", SEED, "fewer usable photos than the minimum"),
+    Rule("view-missing", "error", "requirement", SEED, "no usable photo shows a required view"),
+    Rule("screen-on-missing", "error", "requirement", SEED_SCREEN, "no photo shows the screen on"),
+    Rule("duplicate", "error", "requirement", SEED, "the same photo is used for two views"),
+    Rule("unreadable", "error", "requirement", TOOL, "the file is a photo that cannot be decoded"),
+    Rule("unsupported-format", "error", "requirement", TOOL, "the file is not an image format"),
+    Rule("empty-file", "error", "requirement", TOOL, "the file has no bytes"),
+    Rule("too-small", "error", "requirement", AMAZON_IMAGES, "longest side under the minimum"),
+    Rule("pixel-limit", "error", "requirement", TOOL, "more pixels than the decode limit"),
+    Rule("file-too-large", "error", "requirement", TOOL, "file larger than the size limit"),
+    Rule("blurry", "error", "estimate", TOOL, "the sharpest part of the photo is still blurred"),
+    Rule("too-dark", "error", "estimate", TOOL, "the photo is too dark to see the product"),
+    Rule("overexposed", "error", "estimate", TOOL, "most of the photo is blown out to white"),
+    Rule("low-information", "error", "estimate", TOOL, "the photo is nearly one flat colour"),
+    Rule("low-resolution", "warning", "recommendation", AMAZON_IMAGES, "under 1000 px: no zoom"),
+    Rule("too-large", "warning", "recommendation", AMAZON_IMAGES, "longest side over the maximum"),
+    Rule("needs-conversion", "warning", "recommendation", AMAZON_IMAGES, "format not uploadable"),
+    Rule("truncated", "warning", "recommendation", TOOL, "the file ends early; part is missing"),
+    Rule("animated", "warning", "recommendation", AMAZON_IMAGES, "several frames; stills only"),
+    Rule("transparency", "info", "recommendation", TOOL, "transparent pixels shown on white"),
+    Rule("repeated-photo", "warning", "recommendation", TOOL, "the same photo appears twice"),
+    Rule("unassigned", "warning", "recommendation", TOOL, "the name says no view"),
+    Rule("view-conflict", "warning", "recommendation", TOOL, "the sidecar names a file twice"),
+    Rule("sidecar-missing-file", "warning", "recommendation", TOOL, "sidecar names no such file"),
+    Rule("sidecar-path-outside", "error", "requirement", TOOL, "sidecar path leaves the folder"),
+    Rule("link-outside", "warning", "recommendation", TOOL, "a link leads outside the folder"),
+    Rule("ignored-files", "info", "recommendation", TOOL, "files that are not photos"),
+    Rule("gps-location", "info", "recommendation", TOOL, "the photo records where it was taken"),
+)
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

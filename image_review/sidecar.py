@@ -1,0 +1,104 @@
+"""The optional `submission.toml` in a submission folder: product facts and explicit views."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from image_review.views import ALL_VIEWS, canonical_view
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SIDECAR_NAME = "submission.toml"
+SCREEN_CATEGORIES = frozenset(
+    {"phone", "tablet", "laptop", "monitor", "tv", "watch", "camera", "console", "e-reader"}
+)
+CATEGORIES = frozenset({*SCREEN_CATEGORIES, "other"})
+
+
+class SidecarError(ValueError):
+    """A sidecar the reviewer must fix: the message names the file, the line and the fix."""
+
+
+@dataclass
+class Product:
+    """What the seller says about the product (every field optional)."""
+
+    name: str | None = None
+    category: str | None = None
+    has_screen: bool | None = None
+
+    def screen_known(self) -> bool | None:
+        """True/False when the facts say whether there is a display, else None."""
+        if self.has_screen is not None:
+            return self.has_screen
+        if self.category is not None:
+            return self.category in SCREEN_CATEGORIES
+        return None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "category": self.category, "has_screen": self.has_screen}
+
+
+@dataclass
+class Sidecar:
+    """A parsed sidecar: product facts and, per view id, the files the seller named."""
+
+    product: Product = field(default_factory=Product)
+    views: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_sidecar(folder: Path) -> Sidecar | None:
+    """Parse `folder/submission.toml`, or None when there is none."""
+    path = folder / SIDECAR_NAME
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SidecarError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SidecarError(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise SidecarError(f"{path}: cannot be read ({err.strerror})") from None
+    unknown = sorted(set(data) - {"product", "views"})
+    if unknown:
+        raise SidecarError(f"{path}: unknown table(s) {unknown}; use [product] and [views]")
+    return Sidecar(product=_product(path, data.get("product", {})), views=_views(path, data))
+
+
+def _product(path: Path, table: object) -> Product:
+    if not isinstance(table, dict):
+        raise SidecarError(f"{path}: [product] must be a table")
+    name, category, has_screen = (table.get(k) for k in ("name", "category", "has_screen"))
+    if name is not None and not isinstance(name, str):
+        raise SidecarError(f"{path}: product.name must be text")
+    if category is not None and category not in CATEGORIES:
+        raise SidecarError(
+            f"{path}: product.category {category!r} is not one of {', '.join(sorted(CATEGORIES))}"
+        )
+    if has_screen is not None and not isinstance(has_screen, bool):
+        raise SidecarError(f"{path}: product.has_screen must be true or false")
+    return Product(name=name, category=category, has_screen=has_screen)
+
+
+def _views(path: Path, data: dict) -> dict[str, list[str]]:
+    table = data.get("views", {})
+    if not isinstance(table, dict):
+        raise SidecarError(f"{path}: [views] must be a table")
+    views: dict[str, list[str]] = {}
+    for key, value in table.items():
+        view = canonical_view(key)
+        if view is None:
+            raise SidecarError(
+                f"{path}: [views] key {key!r} is not a view; use one of {', '.join(ALL_VIEWS)}"
+            )
+        files = [value] if isinstance(value, str) else value
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise SidecarError(f"{path}: views.{key} must be a file name or a list of file names")
+        views.setdefault(view, []).extend(files)
+    return views

@@ -1,0 +1,231 @@
+"""Find the photos in a submission folder and decide which view each one shows."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from image_review.imaging import SNIFF_BYTES, sniff_format
+from image_review.model import Finding
+from image_review.sidecar import SIDECAR_NAME, Sidecar
+from image_review.views import (
+    SCREEN_ON,
+    SIDE_SLOTS,
+    UNASSIGNED,
+    parse_name,
+)
+
+MANIFEST_NAME = "review-manifest.json"
+#: Extensions that promise a photo: such a file is reported even when its bytes are not one.
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"}
+    | {".heif", ".hif", ".avif", ".dng", ".raw", ".cr2", ".nef", ".arw", ".orf", ".rw2", ".psd"}
+)
+_SKIPPED_NAMES = frozenset({MANIFEST_NAME, SIDECAR_NAME, "thumbs.db", "desktop.ini"})
+
+
+class SubmissionError(Exception):
+    """The folder itself cannot be reviewed (missing, not a folder, unreadable)."""
+
+
+@dataclass
+class PhotoFile:
+    """A file that is, or claims by its name to be, a photo."""
+
+    rel: str  # relative path with '/', printable (undecodable bytes replaced)
+    path: Path
+    size: int
+    format: str | None  # sniffed from the bytes; None when they are no known image format
+
+
+@dataclass
+class Discovery:
+    """Everything found in a submission folder."""
+
+    photos: list[PhotoFile] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files that are not photos
+    outside_links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assignment:
+    """The view a photo shows, where that came from, and a hint when it is unassigned."""
+
+    view: str
+    source: str
+    screen_label: bool = False
+    hint: str = ""
+
+
+def printable(rel: str) -> str:
+    """A relative path safe to print and store in JSON (undecodable bytes become U+FFFD)."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _sniff(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        return sniff_format(handle.read(SNIFF_BYTES))
+
+
+def discover(folder: Path) -> Discovery:
+    """Every photo under `folder` (sub-folders too), sorted by relative path.
+
+    Hidden files, the tool's own outputs and the sidecar are skipped; links leading outside
+    the folder are reported, never followed.
+    """
+    if not folder.exists():
+        raise SubmissionError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder}: not a folder; give the folder that holds the photos")
+    root = folder.resolve()
+    found = Discovery()
+
+    def walk_error(err: OSError) -> None:
+        if Path(err.filename or "").resolve() == root:
+            raise SubmissionError(f"{folder}: cannot be read ({err.strerror})")
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=walk_error):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
+        for name in dirnames:
+            if (here / name).is_symlink() and not _inside(root, here / name):
+                found.outside_links.append(_rel(folder, here / name))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.lower() in _SKIPPED_NAMES:
+                continue
+            _add_file(found, folder, root, here / name)
+    found.photos.sort(key=lambda p: p.rel)
+    return found
+
+
+def _add_file(found: Discovery, folder: Path, root: Path, path: Path) -> None:
+    rel = _rel(folder, path)
+    if path.is_symlink() and not _inside(root, path):
+        found.outside_links.append(rel)
+        return
+    try:
+        if not path.is_file():
+            return
+        size = path.stat().st_size
+        fmt = _sniff(path) if size else None
+    except OSError:
+        fmt, size = None, 0
+    if fmt is None and path.suffix.lower() not in IMAGE_EXTENSIONS:
+        found.ignored.append(rel)
+        return
+    found.photos.append(PhotoFile(rel=rel, path=path, size=size, format=fmt))
+
+
+def _rel(folder: Path, path: Path) -> str:
+    return printable(path.relative_to(folder).as_posix())
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def _key(rel: str) -> str:
+    """Comparable form of a relative path (macOS writes decomposed Unicode)."""
+    return unicodedata.normalize("NFC", rel).casefold()
+
+
+def assign_views(
+    photos: list[PhotoFile], sidecar: Sidecar | None
+) -> tuple[dict[str, Assignment], list[Finding]]:
+    """The view of every photo: sidecar first, then folder names, then file names."""
+    assigned: dict[str, Assignment] = {}
+    findings: list[Finding] = []
+    if sidecar is not None:
+        findings += _from_sidecar(photos, sidecar, assigned)
+    generic: list[tuple[int, str, str]] = []  # (side number, rel, source)
+    for photo in photos:
+        if photo.rel in assigned:
+            continue
+        assignment, side = _from_name(photo.rel)
+        if side is not None:
+            generic.append((side, photo.rel, assignment.source))
+        assigned[photo.rel] = assignment
+    _fill_side_slots(generic, assigned)
+    return assigned, findings
+
+
+def _from_sidecar(
+    photos: list[PhotoFile], sidecar: Sidecar, assigned: dict[str, Assignment]
+) -> list[Finding]:
+    by_key = {_key(p.rel): p.rel for p in photos}
+    findings = []
+    screen_files: list[str] = []
+    for view, files in sidecar.views.items():
+        for name in files:
+            pure = PurePosixPath(name.replace("\\", "/"))
+            if pure.is_absolute() or ".." in pure.parts or ":" in name:
+                findings.append(
+                    Finding(
+                        "sidecar-path-outside",
+                        f"{SIDECAR_NAME}: views.{view} names {name!r}, outside the submission "
+                        "folder; list files by their path inside the folder",
+                    )
+                )
+                continue
+            rel = by_key.get(_key(pure.as_posix().removeprefix("./")))
+            if rel is None:
+                findings.append(
+                    Finding(
+                        "sidecar-missing-file",
+                        f"{SIDECAR_NAME}: views.{view} names {name!r}, which is not a photo in "
+                        "the folder; correct the name or add the photo",
+                    )
+                )
+            elif view == SCREEN_ON:
+                screen_files.append(rel)
+            elif rel in assigned:
+                findings.append(
+                    Finding(
+                        "view-conflict",
+                        f"{SIDECAR_NAME}: {rel} is listed for both {assigned[rel].view} and "
+                        f"{view}; one photo shows one view, so {view} is ignored for it",
+                        file=rel,
+                    )
+                )
+            else:
+                assigned[rel] = Assignment(view, "sidecar")
+    for rel in screen_files:
+        if rel in assigned:
+            assigned[rel].screen_label = True
+        else:
+            assigned[rel] = Assignment(SCREEN_ON, "sidecar", screen_label=True)
+    return findings
+
+
+def _from_name(rel: str) -> tuple[Assignment, int | None]:
+    """Assignment from the innermost folder that names a view, else from the file name."""
+    parts = PurePosixPath(rel).parts
+    stem = PurePosixPath(rel).stem
+    ambiguous: tuple[str, ...] = ()
+    for name, source in [*((d, "folder") for d in reversed(parts[:-1])), (stem, "filename")]:
+        meaning = parse_name(name)
+        if meaning.view is not None:
+            return Assignment(meaning.view, source, screen_label=meaning.screen_on), None
+        if meaning.side_number is not None:
+            return Assignment(UNASSIGNED, source), meaning.side_number
+        ambiguous = ambiguous or meaning.ambiguous
+    if ambiguous:
+        hint = f"its name mentions {' and '.join(ambiguous)}; keep one in the name"
+    else:
+        hint = "its name names no view"
+    return Assignment(UNASSIGNED, "none", hint=hint), None
+
+
+def _fill_side_slots(generic: list[tuple[int, str, str]], assigned: dict[str, Assignment]) -> None:
+    """Give generic `side1..side4` photos the side slots no photo is named for."""
+    named = {a.view for a in assigned.values()}
+    free = [slot for slot in SIDE_SLOTS if slot not in named]
+    for (_, rel, source), slot in zip(sorted(generic), free, strict=False):
+        assigned[rel] = Assignment(slot, source)
+    for _, rel, _ in sorted(generic)[len(free) :]:
+        assigned[rel].hint = "a generic side name, but all four side slots are already taken"
