@@ -33,7 +33,8 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
     if photo.format not in policy.accepted_formats:
         advice = _CONVERSION_ADVICE.get(photo.format or "", "save it as JPEG")
-        add("needs-conversion", f"{photo.format} is not accepted by the upload; {advice}")
+        shown = "HEIC" if photo.format == "HEIF" else photo.format
+        add("needs-conversion", f"{shown} is not accepted by the upload; {advice}")
     long_side = max(photo.width or 0, photo.height or 0)
     if long_side < policy.min_long_side:
         add(
@@ -62,7 +63,7 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     exposure = m["exposure"]
     too_dark = exposure["mean"] < policy.dark_mean and exposure["p95"] < policy.dark_p95
     flat = m["entropy"] < policy.min_entropy
-    if flat:
+    if flat and not too_dark:
         add(
             "low-information",
             f"the photo is nearly one flat colour (entropy {m['entropy']:.2f} bits); "
@@ -130,7 +131,9 @@ def mark_duplicates(
     decoded = [p for p in photos if p.file in thumbs]
     flagged: set[str] = set()
     for first, second in combinations(decoded, 2):
-        if second.file in flagged:
+        if first.view == UNASSIGNED and second.view != UNASSIGNED:
+            first, second = second, first  # keep the photo that names its view
+        if flagged & {first.file, second.file}:
             continue
         difference = _copy_difference(first, second, thumbs, policy)
         if difference is None:
@@ -154,7 +157,7 @@ def _copy_difference(
 def _duplicate_finding(
     first: PhotoResult, second: PhotoResult, difference: float, policy: Policy
 ) -> Finding:
-    how = "the same file" if difference == 0.0 else "a copy (re-saved, resized or cropped)"
+    how = "an identical copy" if difference == 0.0 else "a copy (re-saved, resized or cropped)"
     if UNASSIGNED not in (first.view, second.view) and first.view != second.view:
         code = "duplicate"
         message = (
@@ -178,7 +181,8 @@ def judge_requirements(
     photos: list[PhotoResult], policy: Policy, has_screen: bool | None
 ) -> tuple[list[Requirement], list[Finding]]:
     """Each requirement's status, and a finding for each that fails."""
-    usable = [p for p in photos if p.usable]
+    repeats = {f.file for p in photos for f in p.findings if f.code == "repeated-photo"}
+    usable = [p for p in photos if p.usable and p.file not in repeats]
     requirements: list[Requirement] = []
     findings: list[Finding] = []
 
@@ -189,7 +193,7 @@ def judge_requirements(
             "min_photos",
             "pass" if ok else "fail",
             [p.file for p in usable],
-            f"{count} usable photo(s); at least {policy.min_photos} are required",
+            f"{count} usable distinct photo(s); at least {policy.min_photos} are required",
         )
     )
     if not ok:

@@ -40,15 +40,15 @@ class Policy:
     max_file_bytes: int = 200 * 1024 * 1024
     accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
     # Estimates (see measures/quality.py for what each number is).
-    min_sharpness: float = 30.0
+    min_sharpness: float = 40.0
     dark_mean: float = 40.0  # too dark when the mean luminance is below this ...
     dark_p95: float = 90.0  # ... and even the brightest 5% stay below this
     bright_share: float = 0.6  # overexposed when this share of pixels is clipped white ...
     bright_mean: float = 230.0  # ... and the mean luminance is above this
-    min_entropy: float = 3.0
+    min_entropy: float = 2.5
     # Duplicates: a hash distance nominates a pair, the aligned tile difference confirms it.
-    duplicate_hash_distance: int = 16
-    duplicate_tile_limit: float = 0.35
+    duplicate_hash_distance: int = 20
+    duplicate_tile_limit: float = 0.4
 
 
 DEFAULT_POLICY = Policy()

@@ -75,28 +75,28 @@ def examine(
         screen_label=assignment.screen_label,
         format=photo_file.format,
     )
-    if assignment.view == UNASSIGNED:
-        result.findings.append(unassigned_finding(result, assignment.hint))
     problem = _load_problem(photo_file, policy)
     if problem is not None:
-        result.findings.insert(0, problem)
+        result.findings.append(problem)
         return result, None
     try:
         data = photo_file.path.read_bytes()
     except OSError as err:
         problem = DecodeError("unreadable", f"the file cannot be read ({err.strerror})")
-        result.findings.insert(0, _decode_finding(result.file, problem, policy))
+        result.findings.append(_decode_finding(result.file, problem, policy))
         return result, None
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
         frame = decode(data, photo_file.format or "", policy.max_pixels)
     except DecodeError as err:
-        result.findings.insert(0, _decode_finding(result.file, err, policy))
+        result.findings.append(_decode_finding(result.file, err, policy))
         return result, None
     del data
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
     result.measures = measure(frame)
-    result.findings[:0] = photo_findings(result, policy)
+    result.findings = photo_findings(result, policy)
+    if assignment.view == UNASSIGNED:
+        result.findings.append(unassigned_finding(result, assignment.hint))
     return result, thumbnail(frame.gray)
 
 

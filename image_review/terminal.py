@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import click
 
 from image_review.model import Review
@@ -14,6 +16,12 @@ _STATUS_STYLE = {
     "not_required": ("n/a", None),
 }
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a width in terminal columns (CJK characters take two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)
 
 
 def render(review: Review, strict: bool = False) -> str:
@@ -36,7 +44,7 @@ def render(review: Review, strict: bool = False) -> str:
         label = VIEW_LABELS.get(name, ("", ""))[1]
         status = click.style(f"{word:<8}", fg=colour)
         detail = ", ".join(req.photos) if req.status == "pass" else req.message
-        lines.append(f"  {status} {name:<16} {label:<7} {detail}")
+        lines.append(f"  {status} {name:<16} {_pad(label, 12)} {detail}")
     findings = review.all_findings()
     if findings:
         lines += ["", f"Findings ({len(findings)}):"]

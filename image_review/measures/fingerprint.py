@@ -11,8 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-THUMB_SIDE = 128  # both thumbnails are squashed to this square before alignment
-TILE_GRID = 8  # tiles per side in the comparison
+THUMB_LONG_SIDE = 256  # thumbnails keep the photo's aspect ratio
+TILE = 16  # compared tile size in thumbnail pixels
+SCALES = np.linspace(0.82, 1.0, 10)  # a copy may be cropped by up to 18% of its width
 
 
 def dhash(gray: np.ndarray) -> str:
@@ -28,40 +29,46 @@ def hamming(hash_a: str, hash_b: str) -> int:
 
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
-    """A square float thumbnail, the form `tile_difference` compares."""
-    small = cv2.resize(gray, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA)
-    return small.astype(np.float32)
+    """A float copy with a long side of 256 px, the form `tile_difference` compares."""
+    h, w = gray.shape
+    scale = THUMB_LONG_SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.GaussianBlur(small, (0, 0), 0.8)
 
 
-def _standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    inside = values[mask]
-    return (values - inside.mean()) / max(float(inside.std()), 1.0)
+def _standardise(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / max(float(values.std()), 1.0)
+
+
+def _worst_tile(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest mean absolute difference over TILE x TILE tiles of two standardised images."""
+    diff = np.abs(_standardise(a) - _standardise(b))
+    h, w = diff.shape
+    rows, cols = h // TILE, w // TILE
+    tiles = diff[: rows * TILE, : cols * TILE].reshape(rows, TILE, cols, TILE).mean(axis=(1, 3))
+    return float(tiles.max())
+
+
+def _crop_difference(outer: np.ndarray, inner: np.ndarray) -> float:
+    """Best worst-tile difference of `inner` as a scaled crop of `outer`."""
+    best = float("inf")
+    h, w = outer.shape
+    for scale in SCALES:
+        size = (round(w * scale), round(h * scale))
+        if min(size) < 2 * TILE:
+            continue
+        template = cv2.resize(inner, size, interpolation=cv2.INTER_AREA)
+        scores = cv2.matchTemplate(outer, template, cv2.TM_CCOEFF_NORMED)
+        _, _, _, (x, y) = cv2.minMaxLoc(scores)
+        best = min(best, _worst_tile(outer[y : y + size[1], x : x + size[0]], template))
+    return best
 
 
 def tile_difference(thumb_a: np.ndarray, thumb_b: np.ndarray) -> float:
-    """Worst-tile difference after aligning b onto a, in standard deviations of a.
+    """Worst-tile difference of two photos aligned as best they can be, in standard deviations.
 
-    Near 0 for a re-saved, resized or slightly cropped copy; large where any part of the two
-    photos differs. Returns inf when the two cannot be aligned at all.
+    Near 0 for a re-saved, resized or slightly cropped copy (either one the crop of the
+    other); large where any part of the two pictures differs.
     """
-    warp = np.eye(2, 3, dtype=np.float32)
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
-    try:
-        _, warp = cv2.findTransformECC(thumb_a, thumb_b, warp, cv2.MOTION_AFFINE, criteria, None, 5)
-    except cv2.error:
-        return float("inf")
-    side = THUMB_SIDE
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    aligned = cv2.warpAffine(thumb_b, warp, (side, side), flags=flags)
-    valid = cv2.warpAffine(np.ones_like(thumb_b), warp, (side, side), flags=flags) > 0.99
-    if valid.mean() < 0.5:
-        return float("inf")
-    diff = np.abs(_standardise(thumb_a, valid) - _standardise(aligned, valid))
-    step = side // TILE_GRID
-    worst = 0.0
-    for r in range(0, side, step):
-        for c in range(0, side, step):
-            tile_valid = valid[r : r + step, c : c + step]
-            if tile_valid.mean() > 0.5:
-                worst = max(worst, float(diff[r : r + step, c : c + step][tile_valid].mean()))
-    return worst
+    return min(_crop_difference(thumb_a, thumb_b), _crop_difference(thumb_b, thumb_a))

@@ -1,0 +1,192 @@
+"""Photo-like synthetic scenes of one phone and its packaging, for fixtures and benchmarks.
+
+Each view is drawn on a wooden table with soft lighting, a drop shadow, a small camera
+tilt and sensor noise, so that quality measures see textures and edges like a real photo.
+Everything is seeded: the same call gives the same pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+WIDTH, HEIGHT = 1280, 960
+AA = cv2.LINE_AA
+
+
+def table(rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT) -> np.ndarray:
+    """A light wood table: grain stripes, knots of noise and a lighting falloff."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    warp = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 40) * 60
+    grain = np.sin((y + warp) / 7.0) * 0.5 + np.sin((y + warp * 1.7) / 2.3) * 0.2
+    fine = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.2)
+    base = np.array([150, 185, 215], np.float32)  # BGR light oak
+    wood = base + (grain * 14 + fine * 6)[..., None]
+    light = 1.05 - 0.35 * (((x - w * 0.4) / w) ** 2 + ((y - h * 0.3) / h) ** 2)
+    return np.clip(wood * light[..., None], 0, 255)
+
+
+def _rounded_rect(
+    img: np.ndarray, x0: int, y0: int, x1: int, y1: int, r: int, colour, thickness: int = -1
+):
+    r = max(1, min(r, (x1 - x0) // 2, (y1 - y0) // 2))
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.rectangle(mask, (x0 + r, y0), (x1 - r, y1), 255, -1)
+    cv2.rectangle(mask, (x0, y0 + r), (x1, y1 - r), 255, -1)
+    for cx, cy in ((x0 + r, y0 + r), (x1 - r, y0 + r), (x0 + r, y1 - r), (x1 - r, y1 - r)):
+        cv2.circle(mask, (cx, cy), r, 255, -1, AA)
+    if thickness > 0:
+        inner = cv2.erode(mask, np.ones((thickness, thickness), np.uint8))
+        mask = cv2.subtract(mask, inner)
+    alpha = (mask.astype(np.float32) / 255.0)[..., None]
+    img[:] = img * (1 - alpha) + np.array(colour, np.float32) * alpha
+
+
+def _text(img: np.ndarray, text: str, origin, font, scale: float, colour, weight: int):
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.putText(mask, text, origin, font, scale, 255, weight, AA)
+    alpha = (mask.astype(np.float32) / 255.0)[..., None]
+    img[:] = img * (1 - alpha) + np.array(colour, np.float32) * alpha
+
+
+def _shadow(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, strength: float = 0.45):
+    mask = np.zeros(img.shape[:2], np.float32)
+    cv2.rectangle(mask, (x0 + 14, y0 + 20), (x1 + 14, y1 + 20), 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 18)
+    img *= (1 - strength * mask)[..., None]
+
+
+def _phone_front(img, rng, lit: bool) -> None:
+    x0, y0, x1, y1 = 470, 130, 810, 830
+    _shadow(img, x0, y0, x1, y1)
+    _rounded_rect(img, x0, y0, x1, y1, 46, (40, 40, 44))
+    _rounded_rect(img, x0, y0, x1, y1, 46, (170, 170, 175), thickness=5)
+    sx0, sy0, sx1, sy1 = x0 + 18, y0 + 60, x1 - 18, y1 - 50
+    if lit:
+        yy = np.linspace(0, 1, sy1 - sy0, dtype=np.float32)[:, None, None]
+        wall = (1 - yy) * np.array([235, 140, 60], np.float32) + yy * np.array(
+            [120, 60, 200], np.float32
+        )
+        img[sy0:sy1, sx0:sx1] = np.broadcast_to(wall, (sy1 - sy0, sx1 - sx0, 3))
+        palette = [(60, 200, 90), (40, 90, 230), (230, 180, 40), (250, 250, 250), (80, 60, 220)]
+        for row in range(5):
+            for col in range(4):
+                cx, cy = sx0 + 45 + col * 72, sy0 + 90 + row * 95
+                colour = palette[int(rng.integers(len(palette)))]
+                _rounded_rect(img, cx - 24, cy - 24, cx + 24, cy + 24, 12, colour)
+        _text(img, "10:42", (sx0 + 95, sy0 + 50), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (255, 255, 255), 3)
+    else:
+        yy = np.linspace(0, 1, sy1 - sy0, dtype=np.float32)[:, None, None]
+        glass = 18 + 22 * np.exp(-(((yy - 0.25) / 0.2) ** 2))  # a soft reflection band
+        img[sy0:sy1, sx0:sx1] = np.broadcast_to(glass, (sy1 - sy0, sx1 - sx0, 3))
+    cv2.rectangle(
+        img, ((x0 + x1) // 2 - 40, y0 + 28), ((x0 + x1) // 2 + 40, y0 + 36), (20, 20, 20), -1, AA
+    )
+    cv2.circle(img, ((x0 + x1) // 2 + 70, y0 + 32), 7, (60, 50, 50), -1, AA)
+
+
+def _phone_back(img, rng) -> None:
+    x0, y0, x1, y1 = 470, 130, 810, 830
+    _shadow(img, x0, y0, x1, y1)
+    _rounded_rect(img, x0, y0, x1, y1, 46, (120, 70, 40))
+    _rounded_rect(img, x0 + 25, y0 + 25, x0 + 150, y0 + 200, 30, (70, 45, 30))
+    for cy in (y0 + 70, y0 + 150):
+        cv2.circle(img, (x0 + 88, cy), 28, (20, 20, 20), -1, AA)
+        cv2.circle(img, (x0 + 88, cy), 28, (150, 150, 150), 3, AA)
+        cv2.circle(img, (x0 + 80, cy - 8), 6, (200, 200, 200), -1, AA)
+    _text(img, "RENEW", (x0 + 95, y0 + 470), cv2.FONT_HERSHEY_DUPLEX, 1.5, (170, 130, 100), 2)
+
+
+def _phone_edge(
+    img, rng, buttons: list[tuple[int, int]], ports: list[tuple[int, int]], vertical: bool
+) -> None:
+    """A phone lying on its edge: a long thin bar, with buttons (offset, length) and ports."""
+    if vertical:
+        x0, y0, x1, y1 = 600, 110, 680, 850
+    else:
+        x0, y0, x1, y1 = 270, 440, 1010, 520
+    _shadow(img, x0, y0, x1, y1, 0.5)
+    _rounded_rect(img, x0, y0, x1, y1, 36, (150, 150, 158))
+    _rounded_rect(img, x0 + 4, y0 + 4, x1 - 4, y1 - 4, 32, (190, 190, 198), thickness=3)
+    for offset, length in buttons:
+        if vertical:
+            cv2.rectangle(
+                img, (x1 - 2, y0 + offset), (x1 + 12, y0 + offset + length), (120, 120, 128), -1, AA
+            )
+        else:
+            cv2.rectangle(
+                img, (x0 + offset, y0 - 12), (x0 + offset + length, y0 + 2), (120, 120, 128), -1, AA
+            )
+    for offset, radius in ports:
+        centre = ((x0 + x1) // 2, y0 + offset) if vertical else (x0 + offset, (y0 + y1) // 2)
+        if radius > 12:  # a USB-C slot
+            cx, cy = centre
+            _rounded_rect(img, cx - radius, cy - 9, cx + radius, cy + 9, 8, (25, 25, 25))
+        else:
+            cv2.circle(img, centre, radius, (30, 30, 30), -1, AA)
+
+
+def _box(img, rng) -> None:
+    """A closed brown shipping box seen from above at an angle, taped, with a label."""
+    top = np.array([[330, 170], [930, 130], [1040, 420], [380, 480]], np.int32)
+    front = np.array([[380, 480], [1040, 420], [1030, 760], [390, 830]], np.int32)
+    _shadow(img, 340, 170, 1040, 830, 0.5)
+    cv2.fillConvexPoly(img, top, (95, 150, 195), AA)
+    cv2.fillConvexPoly(img, front, (70, 120, 165), AA)
+    fibre = cv2.GaussianBlur(rng.normal(0, 1, img.shape[:2]).astype(np.float32), (0, 0), 1.5)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, top, 1)
+    cv2.fillConvexPoly(mask, front, 1)
+    img += (fibre * 8 * mask)[..., None]
+    tape = np.array([[620, 150], [690, 145], [720, 450], [650, 455]], np.int32)
+    cv2.fillConvexPoly(img, tape, (150, 190, 215), AA)
+    label = np.array([[470, 560], [700, 540], [705, 700], [475, 720]], np.int32)
+    cv2.fillConvexPoly(img, label, (245, 245, 245), AA)
+    for i in range(26):
+        x = 490 + i * 7
+        cv2.line(img, (x, 600), (x + 2, 680), (20, 20, 20), 1 + int(rng.integers(3)), AA)
+    cv2.polylines(img, [top, front], True, (50, 80, 110), 2, AA)
+
+
+def _inner_packaging(img, rng) -> None:
+    """An open box: grey foam insert with a phone-shaped cavity and a cable bag."""
+    _shadow(img, 250, 120, 1030, 860, 0.5)
+    cv2.rectangle(img, (250, 120), (1030, 860), (70, 120, 165), -1, AA)
+    foam = 205 + cv2.GaussianBlur(rng.normal(0, 1, (700, 740)).astype(np.float32), (0, 0), 2) * 9
+    img[140:840, 270:1010] = foam[..., None]
+    _rounded_rect(img, 470, 200, 790, 780, 40, (120, 120, 125))
+    _rounded_rect(img, 830, 250, 980, 700, 12, (230, 225, 215))
+    _text(img, "CABLE", (845, 480), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (90, 90, 90), 2)
+
+
+def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -> np.ndarray:
+    """A BGR uint8 photo of `view` (shipping_box, inner_packaging, top, bottom, front, back,
+    left, right, screen_on) at `size`."""
+    rng = np.random.default_rng(seed)
+    img = table(rng)
+    if view in ("front", "screen_on"):
+        _phone_front(img, rng, lit=view == "screen_on")
+    elif view == "back":
+        _phone_back(img, rng)
+    elif view == "left":
+        _phone_edge(img, rng, buttons=[(150, 90), (260, 90)], ports=[], vertical=True)
+    elif view == "right":
+        _phone_edge(img, rng, buttons=[(330, 130)], ports=[(600, 5)], vertical=True)
+    elif view == "top":
+        _phone_edge(img, rng, buttons=[], ports=[(120, 6), (560, 4)], vertical=False)
+    elif view == "bottom":
+        _phone_edge(img, rng, buttons=[], ports=[(370, 28), (200, 5), (540, 5)], vertical=False)
+    elif view == "shipping_box":
+        _box(img, rng)
+    elif view == "inner_packaging":
+        _inner_packaging(img, rng)
+    else:
+        raise ValueError(f"unknown view {view!r}")
+    angle = float(rng.uniform(-4, 4))
+    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle, 1.03)
+    img = cv2.warpAffine(img, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
+    img = cv2.GaussianBlur(img, (0, 0), 0.6)  # lens softness
+    img += rng.normal(0, 2.5, img.shape).astype(np.float32)  # sensor noise
+    if size != (WIDTH, HEIGHT):
+        img = cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)
+    return np.clip(img, 0, 255).astype(np.uint8)
