@@ -1,0 +1,42 @@
+"""Shared test helpers: the committed example submissions and small image builders."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "images" / "examples"
+
+
+def photo_bytes(
+    size: tuple[int, int] = (1200, 900), fmt: str = "JPEG", seed: int = 0, **save: object
+) -> bytes:
+    """A textured photo-like image (noise blobs and edges) encoded in `fmt`."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = cv2.resize(rng.integers(0, 255, (h // 16 + 1, w // 16 + 1, 3), dtype=np.uint8), (w, h))
+    for _ in range(12):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        cv2.rectangle(base, (x, y), (x + w // 8, y + h // 8), colour, -1)
+    out = io.BytesIO()
+    Image.fromarray(base).save(out, fmt, **save)
+    return out.getvalue()
+
+
+@pytest.fixture
+def example(tmp_path: Path):
+    """Copy a committed example submission into a temporary folder and return its path."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(EXAMPLES / name, target)
+        return target
+
+    return copy

@@ -1,0 +1,140 @@
+import json
+import os
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from conftest import EXAMPLES
+from image_review.cli import cli
+from image_review.sidecar import tomllib
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_review_is_the_default_command_and_writes_the_manifest(example):
+    folder = example("complete-phone")
+    result = run(str(folder))
+    assert result.exit_code == 0, result.output
+    assert "complete-phone: PASS" in result.output
+    manifest = json.loads((folder / "review-manifest.json").read_text("utf-8"))
+    assert manifest["verdict"] == "pass"
+    assert run("review", str(folder)).exit_code == 0
+
+
+def test_failing_submission_exits_1_and_says_what_to_do(example):
+    result = run(str(example("missing-views")))
+    assert result.exit_code == 1
+    assert "MISSING" in result.output and "turn the product over" in result.output
+
+
+def test_out_dash_prints_the_manifest_alone_on_stdout():
+    result = CliRunner().invoke(cli, [str(EXAMPLES / "duplicate"), "--out", "-"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["summary"]["views_missing"] == ["back"]
+    assert "duplicate: FAIL" in result.stderr
+    assert not (EXAMPLES / "duplicate" / "review-manifest.json").exists()
+
+
+def test_format_json_and_quiet(tmp_path):
+    out = tmp_path / "m.json"
+    result = run(str(EXAMPLES / "heic"), "--out", str(out), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads(out.read_text("utf-8"))
+    quiet = run(str(EXAMPLES / "heic"), "--out", str(out), "--quiet")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_strict_turns_warnings_into_failure(tmp_path):
+    out = str(tmp_path / "m.json")
+    assert run(str(EXAMPLES / "heic"), "--out", out, "--strict").exit_code == 1
+
+
+def test_screen_option(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    for photo in (EXAMPLES / "complete-phone").iterdir():
+        if "screen" not in photo.name:
+            (folder / photo.name).write_bytes(photo.read_bytes())
+    assert run(str(folder), "--screen", "no").exit_code == 0
+    assert run(str(folder), "--screen", "yes").exit_code == 1
+    assert run(str(folder), "--screen", "maybe").exit_code == 2
+
+
+def test_missing_folder_is_a_one_line_error_with_exit_2(tmp_path):
+    result = run(str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "no such folder" in result.output
+
+
+def test_broken_sidecar_and_policy_exit_2_naming_the_file(example, tmp_path):
+    folder = example("complete-phone")
+    (folder / "submission.toml").write_text("[views\n")
+    result = run(str(folder))
+    assert result.exit_code == 2 and "submission.toml" in result.output and "line 1" in result.output
+    policy = tmp_path / "p.toml"
+    policy.write_text("nonsense = 1\n")
+    result = run(str(EXAMPLES / "heic"), "--policy", str(policy), "--out", "-")
+    assert result.exit_code == 2 and "nonsense" in result.output
+
+
+def test_unwritable_manifest_is_a_clear_error(tmp_path):
+    result = run(str(EXAMPLES / "heic"), "--out", str(tmp_path / "no" / "dir" / "m.json"))
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_init_writes_a_template_that_round_trips(example):
+    folder = example("subfolders")
+    result = run("init", str(folder))
+    assert result.exit_code == 0, result.output
+    text = (folder / "submission.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    assert data["views"]["top"] == "top/IMG_0003.jpg"
+    assert data["views"]["screen_on"] == "screen on/IMG_0009.jpg"
+    assert run("init", str(folder)).exit_code == 2  # no silent overwrite
+    assert run("init", str(folder), "--force").exit_code == 0
+    assert run(str(folder)).exit_code == 0
+
+
+def test_init_lists_photos_it_could_not_place(example):
+    folder = example("sidecar")
+    (folder / "submission.toml").unlink()
+    assert run("init", str(folder)).exit_code == 0
+    text = (folder / "submission.toml").read_text("utf-8")
+    assert '#   "IMG_4031.jpg"' in text and '# shipping_box = ""' in text
+
+
+def test_schema_command_prints_the_json_schema():
+    result = run("schema")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["$id"] == "image-review/manifest/v1"
+
+
+def test_help_shows_examples_and_version():
+    assert "Example:" in run("--help").output
+    assert "Example:" in run("review", "--help").output
+    assert run("--version").output.startswith("image-review, version")
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from image_review.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('cv2', 'numpy', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
+
+
+def test_console_script_never_shows_a_traceback(tmp_path):
+    env = {**os.environ, "IMAGE_REVIEW_DEBUG": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", "from image_review.cli import main; main()", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr

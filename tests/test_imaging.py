@@ -1,0 +1,111 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import photo_bytes
+from image_review.imaging import ANALYSIS_LONG_SIDE, DecodeError, decode, sniff_format
+
+LIMIT = 100_000_000
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("JPEG", "JPEG"), ("PNG", "PNG"), ("GIF", "GIF"), ("BMP", "BMP"), ("TIFF", "TIFF"), ("WEBP", "WEBP")],
+)
+def test_sniff_recognises_formats_by_their_bytes(fmt, expected):
+    assert sniff_format(photo_bytes((32, 32), fmt)[:32]) == expected
+
+
+def test_sniff_recognises_heic_and_rejects_text():
+    assert sniff_format(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00") == "HEIF"
+    assert sniff_format(b"<html><body>") is None
+    assert sniff_format(b"") is None
+
+
+def test_large_jpeg_is_decoded_reduced_to_analysis_size():
+    frame = decode(photo_bytes((4032, 3024)), "JPEG", LIMIT)
+    assert (frame.width, frame.height) == (4032, 3024)
+    assert 700 <= max(frame.bgr.shape[:2]) <= ANALYSIS_LONG_SIDE
+    assert frame.gray.shape == frame.bgr.shape[:2]
+
+
+def test_exif_orientation_turns_the_photo_upright():
+    pixels = np.zeros((300, 400, 3), np.uint8)
+    pixels[:, :200] = 255  # stored: left half white
+    exif = Image.Exif()
+    exif[0x0112] = 6  # display = stored turned 90 degrees clockwise
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", exif=exif)
+    frame = decode(out.getvalue(), "JPEG", LIMIT)
+    assert (frame.width, frame.height, frame.orientation) == (300, 400, 6)
+    assert frame.gray.shape == (400, 300)
+    assert frame.gray[:100].mean() > 200 and frame.gray[-100:].mean() < 50  # white on top
+
+
+def test_absurd_orientation_is_ignored():
+    exif = Image.Exif()
+    exif[0x0112] = 99
+    frame = decode(photo_bytes((200, 100), exif=exif), "JPEG", LIMIT)
+    assert (frame.width, frame.height, frame.orientation) == (200, 100, 1)
+
+
+def test_truncated_jpeg_still_decodes_and_is_flagged():
+    data = photo_bytes((800, 600))
+    frame = decode(data[: len(data) * 2 // 3], "JPEG", LIMIT)
+    assert frame.truncated and frame.width == 800
+    assert not decode(data, "JPEG", LIMIT).truncated
+
+
+def test_pixel_limit_refuses_before_decoding():
+    with pytest.raises(DecodeError) as caught:
+        decode(photo_bytes((2000, 2000), "PNG"), "PNG", 1_000_000)
+    assert caught.value.code == "pixel-limit"
+
+
+def test_garbage_after_a_jpeg_header_is_unreadable():
+    with pytest.raises(DecodeError) as caught:
+        decode(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4, "JPEG", LIMIT)
+    assert caught.value.code == "unreadable"
+
+
+def test_heic_decodes():
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.open(io.BytesIO(photo_bytes((640, 480)))).save(out, "HEIF", quality=60)
+    frame = decode(out.getvalue(), "HEIF", LIMIT)
+    assert (frame.width, frame.height) == (640, 480)
+
+
+def test_sixteen_bit_grey_png_is_scaled_to_eight_bits():
+    values = np.tile(np.linspace(0, 65535, 256, dtype=np.uint16), (64, 1))
+    out = io.BytesIO()
+    Image.fromarray(values).save(out, "PNG")
+    frame = decode(out.getvalue(), "PNG", LIMIT)
+    assert frame.gray.min() < 5 and frame.gray.max() > 250
+
+
+def test_transparency_is_flattened_on_white_and_flagged():
+    rgba = np.zeros((50, 50, 4), np.uint8)  # fully transparent black
+    out = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(out, "PNG")
+    frame = decode(out.getvalue(), "PNG", LIMIT)
+    assert frame.transparent and frame.gray.min() == 255
+
+
+def test_animated_gif_counts_its_frames():
+    frames = [Image.new("RGB", (40, 40), c) for c in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    assert decode(out.getvalue(), "GIF", LIMIT).frames == 3
+
+
+def test_cmyk_jpeg_decodes_to_colour():
+    out = io.BytesIO()
+    Image.new("CMYK", (60, 40), (0, 255, 255, 0)).save(out, "JPEG")  # red in CMYK
+    frame = decode(out.getvalue(), "JPEG", LIMIT)
+    b, g, r = frame.bgr[20, 30]
+    assert r > 200 and g < 60 and b < 60

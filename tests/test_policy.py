@@ -1,0 +1,38 @@
+import pytest
+
+from image_review.policy import DEFAULT_POLICY, PolicyError, load_policy
+
+
+def test_no_file_gives_the_defaults():
+    assert load_policy(None) == DEFAULT_POLICY
+
+
+def test_a_file_replaces_the_fields_it_sets(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('min_photos = 10\nmin_sharpness = 55.5\naccepted_formats = ["JPEG"]\n')
+    policy = load_policy(path)
+    assert policy.min_photos == 10 and policy.min_sharpness == 55.5
+    assert policy.accepted_formats == ("JPEG",)
+    assert policy.max_pixels == DEFAULT_POLICY.max_pixels
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("min_fotos = 3\n", "unknown setting"),
+        ('min_photos = "8"\n', "must be a number"),
+        ("min_photos = 8.5\n", "whole number"),
+        ('required_views = ["kitchen"]\n', "unknown view"),
+        ("min_photos = \n", "not valid TOML"),
+    ],
+)
+def test_bad_policy_files_are_refused(tmp_path, text, message):
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=message):
+        load_policy(path)
+
+
+def test_missing_policy_file_is_refused(tmp_path):
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "nope.toml")

@@ -1,0 +1,145 @@
+import json
+import shutil
+
+import jsonschema
+import pytest
+from PIL import Image
+
+from conftest import EXAMPLES, photo_bytes
+from image_review.manifest import dumps, schema_text
+from image_review.policy import DEFAULT_POLICY
+from image_review.review import review
+
+
+def codes_by_file(result) -> set[tuple[str, str | None]]:
+    return {(f.code, f.file) for f in result.all_findings()}
+
+
+def errors(result) -> set[tuple[str, str | None]]:
+    return {(f.code, f.file) for f in result.all_findings() if f.severity == "error"}
+
+
+@pytest.mark.parametrize("name", ["complete-phone", "chinese-names", "subfolders", "sidecar", "heic"])
+def test_good_examples_pass(name):
+    result = review(EXAMPLES / name)
+    assert result.verdict() == "pass", [f.message for f in result.all_findings()]
+    assert all(r.status == "pass" for r in result.requirements)
+    assert result.product["has_screen"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("missing-views", {("view-missing", None), ("too-few-photos", None)}),
+        ("duplicate", {("duplicate", "06_back.jpg"), ("view-missing", None)}),
+        ("blurry", {("blurry", "07_left-side.jpg"), ("view-missing", None)}),
+        ("dark", {("too-dark", "03_top.jpg"), ("view-missing", None)}),
+        (
+            "corrupt",
+            {
+                ("unreadable", "08_right-side.jpg"),
+                ("unsupported-format", "extra.jpg"),
+                ("view-missing", None),
+            },
+        ),
+    ],
+)
+def test_broken_examples_fail_with_the_right_finding_on_the_right_file(name, expected):
+    result = review(EXAMPLES / name)
+    assert result.verdict() == "fail"
+    assert errors(result) == expected
+
+
+def test_missing_views_are_named():
+    result = review(EXAMPLES / "missing-views")
+    failed = {r.id for r in result.requirements if r.status == "fail"}
+    assert failed == {"min_photos", "view.bottom", "view.right"}
+
+
+def test_lookalike_left_and_right_sides_are_not_duplicates():
+    result = review(EXAMPLES / "complete-phone")
+    assert not any(f.code in ("duplicate", "repeated-photo") for f in result.all_findings())
+
+
+def test_corrupt_example_keeps_reviewing_the_rest():
+    result = review(EXAMPLES / "corrupt")
+    found = codes_by_file(result)
+    assert ("truncated", "05_front.jpg") in found
+    assert ("ignored-files", None) in found
+    front = next(p for p in result.photos if p.file == "05_front.jpg")
+    assert front.usable  # truncated is a warning: the part that is there was analysed
+
+
+def test_orientation_and_gps_are_reported():
+    result = review(EXAMPLES / "complete-phone")
+    bottom = next(p for p in result.photos if p.file == "04_bottom.jpg")
+    assert (bottom.orientation, bottom.width, bottom.height) == (6, 1024, 768)
+    assert ("gps-location", "04_bottom.jpg") in codes_by_file(result)
+
+
+def test_heic_is_flagged_for_conversion_and_strict_fails_it():
+    result = review(EXAMPLES / "heic")
+    assert {f.code for f in result.all_findings()} == {"needs-conversion"}
+    assert result.verdict(strict=True) == "fail"
+
+
+def test_same_photo_for_two_views_and_extra_copies(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    shutil.copy(folder / "05_front.jpg", folder / "IMG_0001.jpg")
+    shutil.copy(folder / "05_front.jpg", folder / "06_back.jpg")
+    result = review(folder)
+    found = codes_by_file(result)
+    assert ("duplicate", "06_back.jpg") in found
+    assert ("repeated-photo", "IMG_0001.jpg") in found
+    assert ("unassigned", "IMG_0001.jpg") in found
+
+
+def test_screen_option_and_sidecar_decide_the_screen_requirement(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").rename(folder / "09_extra.jpg")
+    auto = review(folder)
+    assert auto.product["has_screen"] is None
+    assert next(r for r in auto.requirements if r.id == "screen_on").status == "not_required"
+    yes = review(folder, screen="yes")
+    assert ("screen-on-missing", None) in codes_by_file(yes) and yes.verdict() == "fail"
+    (folder / "submission.toml").write_text('[product]\ncategory = "laptop"\n')
+    assert review(folder).verdict() == "fail"
+    assert review(folder, screen="no").verdict() == "pass"
+
+
+def test_small_and_flat_photos_are_errors(tmp_path):
+    (tmp_path / "front.jpg").write_bytes(photo_bytes((400, 300)))
+    (tmp_path / "back.png").write_bytes(b"")
+    Image.new("RGB", (1200, 900), (200, 200, 200)).save(tmp_path / "top.jpg")
+    result = review(tmp_path)
+    found = codes_by_file(result)
+    assert ("too-small", "front.jpg") in found
+    assert ("empty-file", "back.png") in found
+    assert ("low-information", "top.jpg") in found
+
+
+def test_non_ascii_paths_are_read(tmp_path):
+    folder = tmp_path / "卖家 提交"
+    shutil.copytree(EXAMPLES / "chinese-names", folder)
+    assert review(folder).verdict() == "pass"
+
+
+def test_manifest_is_byte_identical_and_valid(tmp_path):
+    first = dumps(review(EXAMPLES / "corrupt"))
+    second = dumps(review(EXAMPLES / "corrupt"))
+    assert first == second
+    data = json.loads(first)
+    jsonschema.validate(data, json.loads(schema_text()))
+    assert data["submission"]["path"] == "corrupt"
+    assert "/" not in data["submission"]["path"] and str(EXAMPLES) not in first
+
+
+def test_measures_are_kept_in_the_manifest():
+    data = json.loads(dumps(review(EXAMPLES / "blurry")))
+    left = next(p for p in data["photos"] if p["file"] == "07_left-side.jpg")
+    blurry = next(f for f in left["findings"] if f["code"] == "blurry")
+    assert blurry["kind"] == "estimate"
+    assert blurry["value"] == left["measures"]["sharpness"] < blurry["limit"]
+    assert blurry["limit"] == DEFAULT_POLICY.min_sharpness

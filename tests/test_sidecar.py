@@ -1,0 +1,49 @@
+import pytest
+
+from image_review.sidecar import SidecarError, read_sidecar
+
+
+def write(tmp_path, text: str):
+    (tmp_path / "submission.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_no_sidecar_is_none(tmp_path):
+    assert read_sidecar(tmp_path) is None
+
+
+def test_full_sidecar_is_read(tmp_path):
+    sidecar = read_sidecar(
+        write(
+            tmp_path,
+            '[product]\nname = "iPhone 12"\ncategory = "phone"\n\n'
+            '[views]\nbox = "a.jpg"\ninner_packaging = ["b.jpg", "c.jpg"]\n"外箱" = "d.jpg"\n',
+        )
+    )
+    assert sidecar.product.screen_known() is True
+    assert sidecar.views == {"shipping_box": ["a.jpg", "d.jpg"], "inner_packaging": ["b.jpg", "c.jpg"]}
+
+
+def test_has_screen_overrides_the_category(tmp_path):
+    sidecar = read_sidecar(write(tmp_path, '[product]\ncategory = "phone"\nhas_screen = false\n'))
+    assert sidecar.product.screen_known() is False
+
+
+def test_malformed_toml_names_the_file_and_line(tmp_path):
+    with pytest.raises(SidecarError, match=r"submission\.toml: invalid TOML: .*line 2"):
+        read_sidecar(write(tmp_path, "[views]\ntop = \n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[views]\nkitchen = "a.jpg"\n', "not a view"),
+        ("[views]\ntop = 3\n", "must be a file name"),
+        ('[product]\ncategory = "toaster"\n', "not one of"),
+        ('[product]\nhas_screen = "yes"\n', "true or false"),
+        ("[extra]\n", "unknown table"),
+    ],
+)
+def test_bad_values_are_refused_with_the_fix(tmp_path, text, message):
+    with pytest.raises(SidecarError, match=message):
+        read_sidecar(write(tmp_path, text))

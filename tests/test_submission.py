@@ -1,0 +1,116 @@
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import photo_bytes
+from image_review.sidecar import Product, Sidecar
+from image_review.submission import SubmissionError, assign_views, discover
+
+
+def make(folder: Path, names: list[str], data: bytes | None = None) -> None:
+    data = data or photo_bytes((64, 48))
+    for name in names:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def test_discover_reads_bytes_not_extensions_and_sorts(tmp_path):
+    make(tmp_path, ["b.jpg", "a/c.jpg"])
+    (tmp_path / "IMG_1.heic").write_bytes(photo_bytes((64, 48), "PNG"))  # a PNG named .heic
+    (tmp_path / "noext").write_bytes(photo_bytes((64, 48)))
+    (tmp_path / "fake.jpg").write_text("<html>not a photo</html>")
+    (tmp_path / "notes.txt").write_text("hello")
+    found = discover(tmp_path)
+    assert [p.rel for p in found.photos] == ["IMG_1.heic", "a/c.jpg", "b.jpg", "fake.jpg", "noext"]
+    formats = {p.rel: p.format for p in found.photos}
+    assert formats["IMG_1.heic"] == "PNG" and formats["noext"] == "JPEG"
+    assert formats["fake.jpg"] is None  # reported later as unsupported, never dropped
+    assert found.ignored == ["notes.txt"]
+
+
+def test_discover_skips_hidden_files_outputs_and_the_sidecar(tmp_path):
+    make(tmp_path, ["front.jpg", ".hidden.jpg", ".git/x.jpg", "__MACOSX/._front.jpg"])
+    (tmp_path / "review-manifest.json").write_text("{}")
+    (tmp_path / "submission.toml").write_text("")
+    found = discover(tmp_path)
+    assert [p.rel for p in found.photos] == ["front.jpg"]
+    assert found.ignored == []
+
+
+def test_discover_reports_links_that_leave_the_folder(tmp_path):
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(photo_bytes((64, 48)))
+    sub = tmp_path / "sub"
+    make(sub, ["front.jpg"])
+    (sub / "back.jpg").symlink_to(outside)
+    (sub / "loop").symlink_to(sub, target_is_directory=True)
+    found = discover(sub)
+    assert [p.rel for p in found.photos] == ["front.jpg"]
+    assert found.outside_links == ["back.jpg"]
+
+
+def test_missing_folder_and_file_are_refused(tmp_path):
+    with pytest.raises(SubmissionError, match="no such folder"):
+        discover(tmp_path / "nope")
+    (tmp_path / "file.jpg").write_bytes(b"x")
+    with pytest.raises(SubmissionError, match="not a folder"):
+        discover(tmp_path / "file.jpg")
+
+
+def views_of(folder: Path, sidecar: Sidecar | None = None) -> dict[str, tuple[str, str]]:
+    assigned, _ = assign_views(discover(folder).photos, sidecar)
+    return {rel: (a.view, a.source) for rel, a in assigned.items()}
+
+
+def test_folder_names_win_over_file_names(tmp_path):
+    make(tmp_path, ["top/IMG_1.jpg", "left/right-ish back.jpg", "03_bottom.jpg", "IMG_2.jpg"])
+    views = views_of(tmp_path)
+    assert views["top/IMG_1.jpg"] == ("top", "folder")
+    assert views["left/right-ish back.jpg"] == ("left", "folder")
+    assert views["03_bottom.jpg"] == ("bottom", "filename")
+    assert views["IMG_2.jpg"] == ("unassigned", "none")
+
+
+def test_generic_sides_fill_the_free_side_slots_in_order(tmp_path):
+    make(tmp_path, ["front.jpg", "side1.jpg", "side2.jpg", "side3.jpg", "side4.jpg"])
+    views = views_of(tmp_path)
+    assert views["side1.jpg"][0] == "back"
+    assert views["side2.jpg"][0] == "left"
+    assert views["side3.jpg"][0] == "right"
+    assert views["side4.jpg"][0] == "unassigned"  # all four slots already taken
+
+
+def test_sidecar_wins_and_reports_bad_entries(tmp_path):
+    make(tmp_path, ["IMG_1.jpg", "IMG_2.jpg", "front.jpg"])
+    sidecar = Sidecar(
+        product=Product(category="phone"),
+        views={
+            "back": ["front.jpg", "gone.jpg"],
+            "top": ["../../etc/passwd", "IMG_1.jpg"],
+            "bottom": ["IMG_1.jpg"],
+            "screen_on": ["IMG_2.jpg"],
+        },
+    )
+    assigned, findings = assign_views(discover(tmp_path).photos, sidecar)
+    assert (assigned["front.jpg"].view, assigned["front.jpg"].source) == ("back", "sidecar")
+    assert assigned["IMG_1.jpg"].view == "top"
+    assert assigned["IMG_2.jpg"].view == "screen_on" and assigned["IMG_2.jpg"].screen_label
+    codes = sorted(f.code for f in findings)
+    assert codes == ["sidecar-missing-file", "sidecar-path-outside", "view-conflict"]
+
+
+def test_sidecar_matches_decomposed_unicode_names(tmp_path):
+    name = unicodedata.normalize("NFD", "Café-front.jpg")
+    make(tmp_path, [name])
+    sidecar = Sidecar(views={"back": ["Café-front.jpg"]})
+    assigned, findings = assign_views(discover(tmp_path).photos, sidecar)
+    assert findings == [] and next(iter(assigned.values())).view == "back"
+
+
+def test_ambiguous_names_are_unassigned_with_a_hint(tmp_path):
+    make(tmp_path, ["box_top.jpg"])
+    assigned, _ = assign_views(discover(tmp_path).photos, None)
+    assert assigned["box_top.jpg"].view == "unassigned"
+    assert "shipping_box and top" in assigned["box_top.jpg"].hint
