@@ -11,7 +11,7 @@ from image_review.views import VIEW_LABELS
 
 _STATUS_STYLE = {
     "pass": ("ok", "green"),
-    "fail": ("MISSING", "red"),
+    "fail": ("FAIL", "red"),
     "warn": ("check", "yellow"),
     "not_required": ("n/a", None),
 }
@@ -43,7 +43,8 @@ def render(review: Review, strict: bool = False) -> str:
         name = req.id.removeprefix("view.")
         label = VIEW_LABELS.get(name, ("", ""))[1]
         status = click.style(f"{word:<8}", fg=colour)
-        detail = ", ".join(req.photos) if req.status == "pass" else req.message
+        shows_files = req.status == "pass" and req.id != "min_photos"
+        detail = ", ".join(req.photos) if shows_files else req.message
         lines.append(f"  {status} {name:<16} {_pad(label, 12)} {detail}")
     findings = review.all_findings()
     if findings:

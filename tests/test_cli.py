@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-
 from conftest import EXAMPLES
+
 from image_review.cli import cli
 from image_review.sidecar import tomllib
 
@@ -27,7 +27,7 @@ def test_review_is_the_default_command_and_writes_the_manifest(example):
 def test_failing_submission_exits_1_and_says_what_to_do(example):
     result = run(str(example("missing-views")))
     assert result.exit_code == 1
-    assert "MISSING" in result.output and "turn the product over" in result.output
+    assert "FAIL" in result.output and "turn the product over" in result.output
 
 
 def test_out_dash_prints_the_manifest_alone_on_stdout():
@@ -74,7 +74,9 @@ def test_broken_sidecar_and_policy_exit_2_naming_the_file(example, tmp_path):
     folder = example("complete-phone")
     (folder / "submission.toml").write_text("[views\n")
     result = run(str(folder))
-    assert result.exit_code == 2 and "submission.toml" in result.output and "line 1" in result.output
+    assert (
+        result.exit_code == 2 and "submission.toml" in result.output and "line 1" in result.output
+    )
     policy = tmp_path / "p.toml"
     policy.write_text("nonsense = 1\n")
     result = run(str(EXAMPLES / "heic"), "--policy", str(policy), "--out", "-")

@@ -1,7 +1,7 @@
 import cv2
 import numpy as np
-
 from conftest import EXAMPLES
+
 from image_review.measures.fingerprint import dhash, hamming, thumbnail, tile_difference
 
 

@@ -2,9 +2,9 @@ import io
 
 import numpy as np
 import pytest
+from conftest import photo_bytes
 from PIL import Image
 
-from conftest import photo_bytes
 from image_review.imaging import ANALYSIS_LONG_SIDE, DecodeError, decode, sniff_format
 
 LIMIT = 100_000_000
@@ -12,7 +12,14 @@ LIMIT = 100_000_000
 
 @pytest.mark.parametrize(
     ("fmt", "expected"),
-    [("JPEG", "JPEG"), ("PNG", "PNG"), ("GIF", "GIF"), ("BMP", "BMP"), ("TIFF", "TIFF"), ("WEBP", "WEBP")],
+    [
+        ("JPEG", "JPEG"),
+        ("PNG", "PNG"),
+        ("GIF", "GIF"),
+        ("BMP", "BMP"),
+        ("TIFF", "TIFF"),
+        ("WEBP", "WEBP"),
+    ],
 )
 def test_sniff_recognises_formats_by_their_bytes(fmt, expected):
     assert sniff_format(photo_bytes((32, 32), fmt)[:32]) == expected

@@ -3,9 +3,9 @@ import shutil
 
 import jsonschema
 import pytest
+from conftest import EXAMPLES, photo_bytes
 from PIL import Image
 
-from conftest import EXAMPLES, photo_bytes
 from image_review.manifest import dumps, schema_text
 from image_review.policy import DEFAULT_POLICY
 from image_review.review import review
@@ -19,7 +19,9 @@ def errors(result) -> set[tuple[str, str | None]]:
     return {(f.code, f.file) for f in result.all_findings() if f.severity == "error"}
 
 
-@pytest.mark.parametrize("name", ["complete-phone", "chinese-names", "subfolders", "sidecar", "heic"])
+@pytest.mark.parametrize(
+    "name", ["complete-phone", "chinese-names", "subfolders", "sidecar", "heic"]
+)
 def test_good_examples_pass(name):
     result = review(EXAMPLES / name)
     assert result.verdict() == "pass", [f.message for f in result.all_findings()]

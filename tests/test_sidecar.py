@@ -21,7 +21,10 @@ def test_full_sidecar_is_read(tmp_path):
         )
     )
     assert sidecar.product.screen_known() is True
-    assert sidecar.views == {"shipping_box": ["a.jpg", "d.jpg"], "inner_packaging": ["b.jpg", "c.jpg"]}
+    assert sidecar.views == {
+        "shipping_box": ["a.jpg", "d.jpg"],
+        "inner_packaging": ["b.jpg", "c.jpg"],
+    }
 
 
 def test_has_screen_overrides_the_category(tmp_path):

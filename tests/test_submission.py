@@ -2,8 +2,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import photo_bytes
+
 from image_review.sidecar import Product, Sidecar
 from image_review.submission import SubmissionError, assign_views, discover
 

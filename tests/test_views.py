@@ -1,9 +1,8 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from image_review.views import canonical_view, normalise, parse_name
-
-import pytest
 
 
 @pytest.mark.parametrize(
@@ -66,7 +65,9 @@ def test_words_inside_other_words_do_not_match():
     assert parse_name("backpack").view is None
 
 
-@pytest.mark.parametrize(("name", "number"), [("side1", 1), ("Side 3", 3), ("侧面2", 2), ("側面4", 4)])
+@pytest.mark.parametrize(
+    ("name", "number"), [("side1", 1), ("Side 3", 3), ("侧面2", 2), ("側面4", 4)]
+)
 def test_generic_sides_carry_their_number(name, number):
     meaning = parse_name(name)
     assert meaning.view is None and meaning.side_number == number
