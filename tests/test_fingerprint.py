@@ -16,7 +16,7 @@ def copy_of(image: np.ndarray, crop: float, scale: float, quality: int) -> np.nd
     dy, dx = int(h * crop), int(w * crop)
     cropped = image[dy : h - dy, dx : w - dx]
     small = cv2.resize(cropped, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    _, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
 
 
