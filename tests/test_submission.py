@@ -110,7 +110,7 @@ def test_sidecar_matches_decomposed_unicode_names(tmp_path):
 
 
 def test_ambiguous_names_are_unassigned_with_a_hint(tmp_path):
-    make(tmp_path, ["box_top.jpg"])
+    make(tmp_path, ["top_bottom.jpg"])
     assigned, _ = assign_views(discover(tmp_path).photos, None)
-    assert assigned["box_top.jpg"].view == "unassigned"
-    assert "shipping_box and top" in assigned["box_top.jpg"].hint
+    assert assigned["top_bottom.jpg"].view == "unassigned"
+    assert "top and bottom" in assigned["top_bottom.jpg"].hint

@@ -90,8 +90,20 @@ def test_screen_off_is_not_screen_on():
 
 
 def test_two_views_in_one_name_are_ambiguous():
-    meaning = parse_name("box_top")
-    assert meaning.view is None and set(meaning.ambiguous) == {"shipping_box", "top"}
+    meaning = parse_name("front_back")
+    assert meaning.view is None and set(meaning.ambiguous) == {"front", "back"}
+
+
+@pytest.mark.parametrize(
+    ("name", "view"),
+    [
+        ("box_top", "shipping_box"),
+        ("outer packaging", "shipping_box"),
+        ("box inside", "inner_packaging"),
+    ],
+)
+def test_box_phrases_name_the_packaging_not_the_product(name, view):
+    assert parse_name(name).view == view
 
 
 def test_canonical_view_accepts_ids_and_synonyms():

@@ -61,4 +61,5 @@ def measure_quality(gray: np.ndarray) -> dict[str, Any]:
         "exposure": {k: round(v, 4) for k, v in exposure(gray).items()},
         "entropy": round(entropy(gray), 4),
         "contrast": round(float(gray.std()), 3),
+        "aspect": round(max(gray.shape) / max(1, min(gray.shape)), 4),
     }
