@@ -1,0 +1,237 @@
+"""Is a display in the photo switched on? Classic OpenCV brightness analysis, no learning.
+
+1. Candidates: quadrilaterals that could be a display, from four sources on a 512 px copy:
+   bright regions at several brightness levels, colourful bright regions (UI icons), holes
+   in the dark mask (a lit screen inside a black bezel) and edge quadrilaterals. Each region
+   is closed with a rectangle about 2% of the long side so icons and text merge.
+2. Numbers per candidate, inside a slightly shrunk quad and in a ring around it: median
+   and 90th-percentile brightness, the ring's brightness (the bezel), colourfulness and how
+   many hues are lit, edge density (text, icons), the clipped-white share (glare) and how
+   much of the quad touches the photo's border.
+3. A lit display is bright, rectangular, brighter than its bezel, and shows content:
+   either colourful UI (several lit hues) or bright text on a light page inside a dark
+   bezel. Glare (washed-out white blobs), reflections on dark glass, a printed box and a
+   window lack one of these. The best candidate's score decides: `on`, `uncertain`;
+   otherwise `off` when a dark display-shaped quad is there, else `none`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from image_review.imaging import Frame
+
+WORK_SIDE = 512
+MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
+MAX_ASPECT = 3.6
+ON_SCORE = 0.30  # at or above: on
+UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
+
+
+def _clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _quad_of(contour: np.ndarray) -> tuple[np.ndarray, float]:
+    """A 4-corner outline of a region (perspective kept where it can be) and its fill."""
+    hull = cv2.convexHull(contour)
+    corners = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+    if len(corners) == 4:
+        quad = corners.reshape(4, 2).astype(np.float32)
+    else:
+        quad = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32)
+    quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
+    return quad, cv2.contourArea(contour) / max(quad_area, 1.0)
+
+
+def _regions(mask: np.ndarray, close: int, holes: bool = False) -> list[np.ndarray]:
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (close, close))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    if holes:
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        if hierarchy is None:
+            return []
+        return [c for c, h in zip(contours, hierarchy[0], strict=True) if h[3] >= 0]
+    opened = cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (close // 2 + 1,) * 2)
+    )
+    return list(cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0])
+
+
+def _candidates(value: np.ndarray, saturation: np.ndarray, gray: np.ndarray) -> list:
+    """(quad, fill) of every region shaped like a display."""
+    h, w = value.shape
+    area = h * w
+    close = max(3, int(0.02 * max(h, w)))
+    otsu, _ = cv2.threshold(value, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    levels = {max(int(otsu), 60), *(int(np.percentile(value, p)) for p in (60, 80, 92))}
+    contours = []
+    for level in sorted(x for x in levels if x >= 60):
+        contours += _regions(((value >= level) * 255).astype(np.uint8), close)
+    colourful = ((saturation >= 70) & (value >= 90)).astype(np.uint8) * 255
+    contours += _regions(colourful, int(close * 1.5))
+    for level in (40, 70):
+        dark = ((value < level) * 255).astype(np.uint8)
+        contours += _regions(dark, max(3, close // 2), holes=True)
+    edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 40, 120), np.ones((3, 3)))
+    for contour in cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        corners = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
+        if len(corners) == 4 and cv2.isContourConvex(corners):
+            contours.append(corners)
+    found = []
+    for contour in contours:
+        if not MIN_AREA * area <= cv2.contourArea(contour) <= MAX_AREA * area:
+            continue
+        quad, fill = _quad_of(contour)
+        sides = sorted(cv2.minAreaRect(quad)[1])
+        if fill >= 0.6 and sides[1] <= MAX_ASPECT * max(sides[0], 1.0):
+            found.append((quad, fill))
+    return found
+
+
+def _scaled(quad: np.ndarray, factor: float) -> np.ndarray:
+    centre = quad.mean(axis=0)
+    return (quad - centre) * factor + centre
+
+
+def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> dict | None:
+    """The numbers of one candidate (on the work image)."""
+    value, sat, hue, edges = planes["value"], planes["sat"], planes["hue"], planes["edges"]
+    h, w = value.shape
+    x0, y0 = np.floor(_scaled(quad, 1.15).min(axis=0)).astype(int).clip(0)
+    x1, y1 = np.ceil(_scaled(quad, 1.15).max(axis=0)).astype(int) + 1
+    x1, y1 = min(x1, w), min(y1, h)
+    offset = np.array([x0, y0], np.float32)
+    shape = (y1 - y0, x1 - x0)
+
+    def mask(factor: float) -> np.ndarray:
+        out = np.zeros(shape, np.uint8)
+        cv2.fillConvexPoly(out, np.round(_scaled(quad, factor) - offset).astype(np.int32), 1)
+        return out.astype(bool)
+
+    inside, body = mask(0.9), mask(1.0)
+    ring, thin = mask(1.15) & ~body, mask(1.07) & ~body
+    if inside.sum() < 50 or ring.sum() < 50:
+        return None
+    v, s, hh, e = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges))
+    v_in = v[inside]
+    bright = inside & (v > 80)
+    vivid = bright & (s > 80)
+    hues = np.bincount(hh[vivid] // 15, minlength=12) if vivid.any() else np.zeros(12)
+    bgr = planes["bgr"][y0:y1, x0:x1][inside].astype(np.float32)
+    rg = bgr[:, 2] - bgr[:, 1]
+    yb = 0.5 * (bgr[:, 2] + bgr[:, 1]) - bgr[:, 0]
+    colourfulness = np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+    margin = 0.02 * max(h, w)
+    outline = np.concatenate([np.linspace(quad[i], quad[(i + 1) % 4], 20) for i in range(4)])
+    touch = np.mean(
+        (outline[:, 0] < margin)
+        | (outline[:, 1] < margin)
+        | (outline[:, 0] > w - margin)
+        | (outline[:, 1] > h - margin)
+    )
+    return {
+        "fill": float(fill),
+        "inside_median": float(np.median(v_in)),
+        "inside_p90": float(np.percentile(v_in, 90)),
+        "bezel_median": float(min(np.median(v[ring]), np.median(v[thin]) if thin.any() else 255)),
+        "colourfulness": float(colourfulness),
+        "lit_hues": int((hues > 0.03 * max(1, vivid.sum())).sum()),
+        "edge_density": float(e[inside].mean() / 255.0),
+        "glare_share": float(((v >= 250) & (s < 40))[inside].mean()),
+        "border_touch": float(touch),
+        "dark_share": float((v_in < 50).mean()),
+    }
+
+
+def on_score(n: dict[str, float]) -> float:
+    """0..1: how much a candidate looks like a display emitting light."""
+    rect = _clip((n["fill"] - 0.6) / 0.25)
+    inside = _clip((0.95 - n["border_touch"]) / 0.4)
+    bezel = n["bezel_median"]
+    brighter = _clip((n["inside_median"] - bezel - 30) / 60) * _clip((140 - bezel) / 60)
+    colour = _clip((n["colourfulness"] - 25) / 35) * _clip((n["lit_hues"] - 1) / 2)
+    colour_ui = _clip((n["inside_median"] - 80) / 60) * brighter * colour
+    text_page = (
+        _clip((n["inside_median"] - 160) / 40)
+        * _clip((85 - bezel) / 30)
+        * _clip((n["edge_density"] - 0.04) / 0.05)
+    )
+    not_glare = 1 - _clip((n["glare_share"] - 0.25) / 0.3)
+    return rect * inside * max(colour_ui, text_page) * not_glare
+
+
+def _dark_display(n: dict[str, float]) -> bool:
+    """A dark, display-shaped quad well inside the photo: a screen that is off."""
+    return n["fill"] >= 0.8 and n["border_touch"] < 0.5 and n["dark_share"] >= 0.5
+
+
+def _ordered(quad: np.ndarray) -> np.ndarray:
+    """Corners clockwise (in image coordinates) from the one nearest the top-left."""
+    centre = quad.mean(axis=0)
+    angles = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
+    quad = quad[np.argsort(angles)]
+    return np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)
+
+
+def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
+    """0..1: spread of the white level (90th percentile) over a 3x3 grid of the screen."""
+    target = np.float32([[0, 0], [89, 0], [89, 59], [0, 59]])
+    flat = cv2.warpPerspective(value, cv2.getPerspectiveTransform(quad, target), (90, 60))
+    cells = [
+        np.percentile(flat[r : r + 20, c : c + 30], 90) for r in (0, 20, 40) for c in (0, 30, 60)
+    ]
+    return float((max(cells) - min(cells)) / max(max(cells), 1.0))
+
+
+def measure_screen(frame: Frame) -> dict[str, Any]:
+    """The screen measure of one frame: state, confidence, quad (full-size pixels), numbers."""
+    h, w = frame.gray.shape
+    scale = WORK_SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    bgr = cv2.resize(frame.bgr, size, interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    planes = {
+        "bgr": bgr,
+        "hue": hsv[..., 0],
+        "sat": hsv[..., 1],
+        "value": hsv[..., 2],
+        "edges": cv2.Canny(gray, 60, 160),
+    }
+    best: tuple[float, np.ndarray | None, dict | None] = (0.0, None, None)
+    dark: tuple[np.ndarray, dict] | None = None
+    for quad, fill in _candidates(planes["value"], planes["sat"], gray):
+        numbers = _describe(quad, fill, planes)
+        if numbers is None:
+            continue
+        score = on_score(numbers)
+        if score > best[0] or best[1] is None:
+            best = (score, quad, numbers)
+        if _dark_display(numbers) and (dark is None or fill > dark[1]["fill"]):
+            dark = (quad, numbers)
+    score, quad, numbers = best
+    if score >= ON_SCORE:
+        state = "on"
+    elif score >= UNCERTAIN_SCORE:
+        state = "uncertain"
+    elif dark is not None:
+        state, (quad, numbers) = "off", dark
+    else:
+        state, quad, numbers = "none", None, None
+    to_full = frame.width / size[0]
+    if quad is not None:
+        quad = _ordered(quad)
+        numbers = {**numbers, "unevenness": unevenness(planes["value"], quad)}
+    return {
+        "state": state,
+        "confidence": round(score if state in ("on", "uncertain") else 1.0 - score, 3),
+        "quad": None
+        if quad is None
+        else [[round(float(x) * to_full), round(float(y) * to_full)] for x, y in quad],
+        "score": round(score, 4),
+        **({k: round(v, 4) for k, v in numbers.items()} if numbers else {}),
+    }
