@@ -167,6 +167,48 @@ def init(submission: Path, force: bool) -> None:
     click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
 
 
+@cli.command(name="eval-screen")
+@click.argument("labels", type=click.Path(path_type=Path))
+@click.option(
+    "--images",
+    type=click.Path(path_type=Path),
+    help="Folder of the photos the labels name. [default: the labels file's folder/images]",
+)
+def eval_screen(labels: Path, images: Path | None) -> None:
+    """Measure the lit-screen detector against LABELS.csv (columns file, screen_on).
+
+    screen_on is yes, no or na (no display in view; counts as not on). The detector sees
+    the pixels only, never the file names. Prints the confusion matrix, precision, recall,
+    specificity, balanced accuracy and every miss.
+
+    \b
+    Example:
+        image-review eval-screen ../shared/datasets/screen-dev/labels.csv \\
+            --images ../shared/datasets/screen-dev/images
+    """
+    from image_review.evaluate import LabelsError, evaluate_screen
+
+    try:
+        result = evaluate_screen(labels, images or labels.parent / "images")
+    except LabelsError as err:
+        raise UsageFailure(str(err)) from None
+    click.echo(
+        "                 detected on   detected not on\n"
+        f"  truly on       {result.tp:>11}   {result.fn:>15}\n"
+        f"  truly not on   {result.fp:>11}   {result.tn:>15}\n\n"
+        f"precision          {result.precision:.3f}\n"
+        f"recall             {result.recall:.3f}\n"
+        f"specificity        {result.specificity:.3f}\n"
+        f"balanced accuracy  {result.balanced_accuracy:.3f}"
+    )
+    if result.misses:
+        click.echo("\nmisses (file, truth, detected state, on-score):")
+        for name, truth, state, score in result.misses:
+            click.echo(f"  {name}  {truth}  {state}  {score:.3f}")
+    if result.skipped:
+        click.echo(f"\nskipped (missing or unreadable): {', '.join(result.skipped)}")
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the review manifest.

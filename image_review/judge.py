@@ -11,6 +11,7 @@ from itertools import combinations
 import numpy as np
 
 from image_review.measures.fingerprint import hamming, tile_difference
+from image_review.measures.screen import ON_SCORE
 from image_review.model import Finding, PhotoResult, Requirement
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
@@ -105,11 +106,49 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         add("animated", f"holds {m['frames']} frames; the upload takes one still image")
     if m["transparent"]:
         add("transparency", "has transparent pixels (shown here on white); save it as JPEG")
+    found += _screen_findings(photo, policy)
     if m["gps"]:
         add(
             "gps-location",
             "carries the GPS position where it was taken; remove location data if that "
             "place is private",
+        )
+    return found
+
+
+def screen_state(photo: PhotoResult) -> str | None:
+    """The detected screen state of a photo, or None when the detector did not run."""
+    return photo.measures.get("screen", {}).get("state")
+
+
+def _screen_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Glare and uneven backlight on a screen that is lit or said to be."""
+    screen = photo.measures.get("screen")
+    if not screen or not (screen["state"] == "on" or photo.screen_label) or not screen["quad"]:
+        return []
+    found = []
+    if screen["glare_share"] > policy.screen_glare_share:
+        found.append(
+            Finding(
+                "screen-glare",
+                f"{photo.file}: glare covers {screen['glare_share']:.0%} of the screen "
+                "(estimate); tilt the phone or turn off the lamp and retake it",
+                photo.file,
+                screen["glare_share"],
+                policy.screen_glare_share,
+            )
+        )
+    if screen["state"] == "on" and screen["unevenness"] > policy.screen_unevenness:
+        found.append(
+            Finding(
+                "screen-uneven",
+                f"{photo.file}: the lit screen is strongly uneven (estimate "
+                f"{screen['unevenness']:.2f}); check for dimming or backlight bleed, which the "
+                "Renewed quality policy rejects",
+                photo.file,
+                screen["unevenness"],
+                policy.screen_unevenness,
+            )
         )
     return found
 
@@ -236,9 +275,41 @@ def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, find
             "if the product has a display"
         )
         return Requirement(SCREEN_ON, "not_required", [], why)
-    lit = [p.file for p in photos if p.usable and p.screen_label]
+    lit = [p.file for p in photos if p.usable and screen_state(p) == "on"]
     if lit:
-        return Requirement(SCREEN_ON, "pass", lit, f"screen on: {', '.join(lit)}")
-    message = f"Screen switched on: no photo; {VIEW_HINTS[SCREEN_ON]}"
-    findings.append(Finding("screen-on-missing", message))
+        return Requirement(SCREEN_ON, "pass", lit, f"lit screen detected in {', '.join(lit)}")
+    labelled = [p for p in photos if p.usable and p.screen_label]
+    for photo in labelled:
+        photo.findings.append(_unconfirmed_screen(photo))
+    unclear = [p.file for p in labelled if screen_state(p) != "off"]
+    if unclear:
+        message = (
+            f"Screen switched on: {', '.join(unclear)} is named as showing it, but a lit "
+            "screen could not be confirmed from the pixels; a person should check it"
+        )
+        return Requirement(SCREEN_ON, "warn", unclear, message)
+    message = f"Screen switched on: no photo shows a lit screen; {VIEW_HINTS[SCREEN_ON]}"
+    findings.append(Finding("screen-on-missing", message, related=[p.file for p in labelled]))
     return Requirement(SCREEN_ON, "fail", [], message)
+
+
+def _unconfirmed_screen(photo: PhotoResult) -> Finding:
+    screen = photo.measures["screen"]
+    if screen["state"] == "off":
+        return Finding(
+            "screen-not-lit",
+            f"{photo.file}: named as showing the screen on, but the screen looks off "
+            f"(estimate, score {screen['score']:.2f}); switch it on and retake the photo",
+            photo.file,
+            screen["score"],
+            ON_SCORE,
+        )
+    return Finding(
+        "screen-uncertain",
+        f"{photo.file}: named as showing the screen on, but no lit screen was found with "
+        f"certainty (estimate, score {screen['score']:.2f}); fill the frame with the lit "
+        "screen, avoid glare",
+        photo.file,
+        screen["score"],
+        ON_SCORE,
+    )

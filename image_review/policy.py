@@ -46,6 +46,9 @@ class Policy:
     bright_share: float = 0.6  # overexposed when this share of pixels is clipped white ...
     bright_mean: float = 230.0  # ... and the mean luminance is above this
     min_entropy: float = 2.5
+    # Screen (see measures/screen.py): glare and uneven backlight on a detected screen.
+    screen_glare_share: float = 0.25
+    screen_unevenness: float = 0.6
     # Duplicates: a hash distance nominates a pair, the aligned tile difference confirms it.
     duplicate_hash_distance: int = 20
     duplicate_tile_limit: float = 0.4

@@ -17,6 +17,7 @@ from image_review.judge import (
     judge_requirements,
     mark_duplicates,
     photo_findings,
+    screen_state,
     unassigned_finding,
 )
 from image_review.measures import measure
@@ -25,7 +26,7 @@ from image_review.model import Finding, PhotoResult, Review
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.sidecar import Sidecar, read_sidecar
 from image_review.submission import Assignment, Discovery, PhotoFile, assign_views, discover
-from image_review.views import UNASSIGNED
+from image_review.views import SCREEN_ON, UNASSIGNED
 
 SCREEN_CHOICES = ("auto", "yes", "no")
 
@@ -45,7 +46,8 @@ def review(folder: str | Path, policy: Policy = DEFAULT_POLICY, screen: str = "a
     photos: list[PhotoResult] = []
     thumbs: dict[str, np.ndarray] = {}
     for photo_file in found.photos:
-        result, thumb = examine(photo_file, assignments[photo_file.rel], policy)
+        assignment = assignments[photo_file.rel]
+        result, thumb = examine(photo_file, assignment, policy, detect_screen=screen != "no")
         photos.append(result)
         if thumb is not None:
             thumbs[result.file] = thumb
@@ -64,9 +66,13 @@ def review(folder: str | Path, policy: Policy = DEFAULT_POLICY, screen: str = "a
 
 
 def examine(
-    photo_file: PhotoFile, assignment: Assignment, policy: Policy
+    photo_file: PhotoFile, assignment: Assignment, policy: Policy, detect_screen: bool = True
 ) -> tuple[PhotoResult, np.ndarray | None]:
-    """Read, decode, measure and judge one photo; the thumbnail is None when not decoded."""
+    """Read, decode, measure and judge one photo; the thumbnail is None when not decoded.
+
+    A photo whose name says no view but which shows a lit screen becomes `screen_on`
+    (view_source `content`).
+    """
     result = PhotoResult(
         file=photo_file.rel,
         bytes=photo_file.size,
@@ -93,9 +99,11 @@ def examine(
         return result, None
     del data
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
-    result.measures = measure(frame)
+    result.measures = measure(frame, detect_screen)
     result.findings = photo_findings(result, policy)
-    if assignment.view == UNASSIGNED:
+    if assignment.view == UNASSIGNED and screen_state(result) == "on":
+        result.view, result.view_source = SCREEN_ON, "content"
+    elif assignment.view == UNASSIGNED:
         result.findings.append(unassigned_finding(result, assignment.hint))
     return result, thumbnail(frame.gray)
 
@@ -173,4 +181,5 @@ def _has_screen(screen: str, sidecar: Sidecar | None, photos: list[PhotoResult])
     known = sidecar.product.screen_known() if sidecar else None
     if known is not None:
         return known
-    return True if any(p.screen_label for p in photos) else None
+    shown = any(p.screen_label or (p.usable and screen_state(p) == "on") for p in photos)
+    return True if shown else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 SEED = "seed/amazon-renewed.md, criterion 3"
 SEED_SCREEN = "seed/amazon-renewed.md, criterion 3.1"
+QUALITY = "seed/amazon-renewed.md, criterion 6 (Renewed quality policies)"
 AMAZON_IMAGES = "Amazon Seller Central, product image requirements"
 TOOL = "image-review"
 
@@ -43,6 +44,10 @@ _RULES = (
     Rule("too-dark", "error", "estimate", TOOL, "the photo is too dark to see the product"),
     Rule("overexposed", "error", "estimate", TOOL, "most of the photo is blown out to white"),
     Rule("low-information", "error", "estimate", TOOL, "the photo is nearly one flat colour"),
+    Rule("screen-not-lit", "warning", "estimate", SEED_SCREEN, "labelled screen-on; looks off"),
+    Rule("screen-uncertain", "warning", "estimate", SEED_SCREEN, "labelled screen-on; unclear"),
+    Rule("screen-glare", "warning", "estimate", SEED_SCREEN, "glare covers much of the screen"),
+    Rule("screen-uneven", "info", "estimate", QUALITY, "lit but strongly uneven: dimming?"),
     Rule("low-resolution", "warning", "recommendation", AMAZON_IMAGES, "under 1000 px: no zoom"),
     Rule("too-large", "warning", "recommendation", AMAZON_IMAGES, "longest side over the maximum"),
     Rule("needs-conversion", "warning", "recommendation", AMAZON_IMAGES, "format not uploadable"),

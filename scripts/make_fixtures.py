@@ -19,9 +19,11 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import render_view
+from synthetic import SCENES, render_screen_scene, render_view
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "images" / "examples"
+IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
+ROOT = IMAGES / "examples"
+SCREENS = IMAGES / "screens"  # one photo per screen case, named after its truth
 SIZE = (1024, 768)  # long side just over the 1000 px zoom recommendation
 VIEWS = (
     "shipping_box",
@@ -155,7 +157,10 @@ def main() -> None:
         f'[product]\nname = "Phone X, 64 GB, blue"\ncategory = "phone"\n\n[views]\n{views_table}\n'
     )
     write(ROOT / "sidecar", {camera_names[v]: photos[v] for v in VIEWS}, sidecar)
-    print(f"wrote examples to {ROOT}")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for seed, scene in enumerate(SCENES, start=100):
+        (SCREENS / f"{scene}.jpg").write_bytes(jpeg(render_screen_scene(scene, seed, SIZE)))
+    print(f"wrote examples to {ROOT} and screen cases to {SCREENS}")
 
 
 if __name__ == "__main__":

@@ -56,13 +56,30 @@ def _shadow(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, strength: float
     img *= (1 - strength * mask)[..., None]
 
 
-def _phone_front(img, rng, lit: bool) -> None:
+def _text_lines(img, box, colour, rng) -> None:
+    """Lines of 'text': short bars of varying length, like a page or a notes app."""
+    x0, y0, x1, y1 = box
+    for y in range(y0 + 30, y1 - 20, 26):
+        x = x0 + 20
+        while x < x1 - 60:
+            word = int(rng.integers(18, 60))
+            cv2.rectangle(img, (x, y), (min(x + word, x1 - 20), y + 9), colour, -1, AA)
+            x += word + 12
+
+
+def _phone_front(img, rng, lit: bool, screen: str = "home") -> None:
     x0, y0, x1, y1 = 470, 130, 810, 830
     _shadow(img, x0, y0, x1, y1)
     _rounded_rect(img, x0, y0, x1, y1, 46, (40, 40, 44))
     _rounded_rect(img, x0, y0, x1, y1, 46, (170, 170, 175), thickness=5)
     sx0, sy0, sx1, sy1 = x0 + 18, y0 + 60, x1 - 18, y1 - 50
-    if lit:
+    if lit and screen == "page":
+        img[sy0:sy1, sx0:sx1] = 250
+        _text_lines(img, (sx0, sy0, sx1, sy1), (60, 60, 60), rng)
+    elif lit and screen == "dark":
+        img[sy0:sy1, sx0:sx1] = 34
+        _text_lines(img, (sx0, sy0, sx1, sy1), (235, 235, 235), rng)
+    elif lit:
         yy = np.linspace(0, 1, sy1 - sy0, dtype=np.float32)[:, None, None]
         wall = (1 - yy) * np.array([235, 140, 60], np.float32) + yy * np.array(
             [120, 60, 200], np.float32
@@ -159,6 +176,78 @@ def _inner_packaging(img, rng) -> None:
     _text(img, "CABLE", (845, 480), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (90, 90, 90), 2)
 
 
+def _glare(img, rng) -> None:
+    """A washed-out white streak, as a ceiling lamp leaves on dark glass."""
+    mask = np.zeros(img.shape[:2], np.float32)
+    cv2.ellipse(mask, (640, 420), (260, 70), -35, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 25)
+    img[:] = img * (1 - mask[..., None]) + 255 * mask[..., None]
+
+
+def _window(img, rng) -> None:
+    """A window on a plain wall: bright pale sky panes and a white frame with crossbars."""
+    img[:] = np.array([170, 185, 195], np.float32)
+    x0, y0, x1, y1 = 380, 140, 900, 800
+    sky = np.linspace(255, 215, y1 - y0, dtype=np.float32)[:, None, None]
+    img[y0:y1, x0:x1] = np.broadcast_to(sky * np.array([1.0, 0.97, 0.9]), (y1 - y0, x1 - x0, 3))
+    for x in (x0, (x0 + x1) // 2, x1):
+        cv2.rectangle(img, (x - 12, y0), (x + 12, y1), (240, 240, 240), -1)
+    for y in (y0, (y0 + y1) // 2, y1):
+        cv2.rectangle(img, (x0, y - 12), (x1, y + 12), (240, 240, 240), -1)
+
+
+def _printed_screen(img, rng) -> None:
+    """A retail box whose front is printed with a phone showing its home screen."""
+    _shadow(img, 330, 120, 950, 860, 0.5)
+    cv2.rectangle(img, (330, 120), (950, 860), (235, 235, 232), -1)
+    printed = np.zeros_like(img)
+    printed[:] = 0
+    _phone_front(printed, rng, lit=True)
+    phone = printed[130:830, 470:810]
+    ink = 0.55 * phone + 0.45 * np.array([200, 200, 200], np.float32)  # paper and ink: no glow
+    img[150:850, 470:810] = ink
+    _text(img, "PHONE X", (420, 200), cv2.FONT_HERSHEY_DUPLEX, 1.6, (40, 40, 40), 3)
+
+
+SCENES = ("on", "off", "off_glare", "dark_mode_on", "white_on_white", "lit_window", "printed")
+
+
+def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)):
+    """A BGR photo of one screen case (see SCENES) with known truth: is a screen lit?"""
+    rng = np.random.default_rng(seed)
+    img = table(rng)
+    if scene == "on":
+        _phone_front(img, rng, lit=True)
+    elif scene in ("off", "off_glare"):
+        _phone_front(img, rng, lit=False)
+        if scene == "off_glare":
+            _glare(img, rng)
+    elif scene == "dark_mode_on":
+        _phone_front(img, rng, lit=True, screen="dark")
+    elif scene == "white_on_white":
+        img[:] = 238 + rng.normal(0, 2, img.shape[:2])[..., None]
+        _phone_front(img, rng, lit=True, screen="page")
+    elif scene == "lit_window":
+        _window(img, rng)
+    elif scene == "printed":
+        _printed_screen(img, rng)
+    else:
+        raise ValueError(f"unknown scene {scene!r}")
+    return _camera(img, rng, size)
+
+
+def _camera(img: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """Tilt, lens softness, sensor noise and resize, as a phone camera adds them."""
+    angle = float(rng.uniform(-4, 4))
+    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle, 1.03)
+    img = cv2.warpAffine(img, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
+    img = cv2.GaussianBlur(img, (0, 0), 0.6)
+    img += rng.normal(0, 2.5, img.shape).astype(np.float32)
+    if size != (WIDTH, HEIGHT):
+        img = cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
 def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -> np.ndarray:
     """A BGR uint8 photo of `view` (shipping_box, inner_packaging, top, bottom, front, back,
     left, right, screen_on) at `size`."""
@@ -182,11 +271,4 @@ def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -
         _inner_packaging(img, rng)
     else:
         raise ValueError(f"unknown view {view!r}")
-    angle = float(rng.uniform(-4, 4))
-    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle, 1.03)
-    img = cv2.warpAffine(img, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
-    img = cv2.GaussianBlur(img, (0, 0), 0.6)  # lens softness
-    img += rng.normal(0, 2.5, img.shape).astype(np.float32)  # sensor noise
-    if size != (WIDTH, HEIGHT):
-        img = cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return _camera(img, rng, size)

@@ -97,18 +97,59 @@ def test_same_photo_for_two_views_and_extra_copies(tmp_path):
     assert ("unassigned", "IMG_0001.jpg") in found
 
 
+def screen_requirement(result):
+    return next(r for r in result.requirements if r.id == "screen_on")
+
+
+def test_a_lit_screen_is_found_from_the_pixels_whatever_its_name(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").rename(folder / "IMG_0009.jpg")
+    result = review(folder)
+    photo = next(p for p in result.photos if p.file == "IMG_0009.jpg")
+    assert (photo.view, photo.view_source) == ("screen_on", "content")
+    assert photo.measures["screen"]["state"] == "on"
+    assert result.product["has_screen"] is True
+    assert screen_requirement(result).photos == ["IMG_0009.jpg"]
+    assert result.verdict() == "pass"
+
+
 def test_screen_option_and_sidecar_decide_the_screen_requirement(tmp_path):
     folder = tmp_path / "sub"
     shutil.copytree(EXAMPLES / "complete-phone", folder)
-    (folder / "09_screen-on.jpg").rename(folder / "09_extra.jpg")
+    (folder / "09_screen-on.jpg").unlink()
     auto = review(folder)
     assert auto.product["has_screen"] is None
-    assert next(r for r in auto.requirements if r.id == "screen_on").status == "not_required"
+    assert screen_requirement(auto).status == "not_required"
     yes = review(folder, screen="yes")
     assert ("screen-on-missing", None) in codes_by_file(yes) and yes.verdict() == "fail"
     (folder / "submission.toml").write_text('[product]\ncategory = "laptop"\n')
     assert review(folder).verdict() == "fail"
-    assert review(folder, screen="no").verdict() == "pass"
+    skipped = review(folder, screen="no")
+    assert skipped.verdict() == "pass"
+    assert all("screen" not in p.measures for p in skipped.photos)
+
+
+def test_a_screen_named_on_but_dark_is_not_lit(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").unlink()
+    shutil.copy(folder / "05_front.jpg", folder / "screen on.jpg")
+    result = review(folder)
+    assert ("screen-not-lit", "screen on.jpg") in codes_by_file(result)
+    assert screen_requirement(result).status == "fail"
+    assert result.verdict() == "fail"
+
+
+def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").unlink()
+    shutil.copy(folder / "07_left-side.jpg", folder / "亮屏.jpg")
+    result = review(folder)
+    assert ("screen-uncertain", "亮屏.jpg") in codes_by_file(result)
+    assert screen_requirement(result).status == "warn"
+    assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
 
 
 def test_small_and_flat_photos_are_errors(tmp_path):

@@ -7,10 +7,12 @@ from typing import Any
 from image_review.imaging import Frame
 from image_review.measures.fingerprint import dhash
 from image_review.measures.quality import measure_quality
+from image_review.measures.screen import measure_screen
 
 
-def measure(frame: Frame) -> dict[str, Any]:
-    """Every measure of one frame, in the manifest's order."""
+def measure(frame: Frame, detect_screen: bool = True) -> dict[str, Any]:
+    """Every measure of one frame, in the manifest's order (the screen only when asked)."""
+    screen = {"screen": measure_screen(frame)} if detect_screen else {}
     return {
         **measure_quality(frame.gray),
         "dhash": dhash(frame.gray),
@@ -18,4 +20,5 @@ def measure(frame: Frame) -> dict[str, Any]:
         "truncated": frame.truncated,
         "frames": frame.frames,
         "transparent": frame.transparent,
+        **screen,
     }

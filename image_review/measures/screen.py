@@ -116,7 +116,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
     ring, thin = mask(1.15) & ~body, mask(1.07) & ~body
     if inside.sum() < 50 or ring.sum() < 50:
         return None
-    v, s, hh, e = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges))
+    v, s, hh, e, te = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges, planes["text"]))
     v_in = v[inside]
     bright = inside & (v > 80)
     vivid = bright & (s > 80)
@@ -141,7 +141,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "colourfulness": float(colourfulness),
         "lit_hues": int((hues > 0.03 * max(1, vivid.sum())).sum()),
         "edge_density": float(e[inside].mean() / 255.0),
-        "glare_share": float(((v >= 250) & (s < 40))[inside].mean()),
+        "glare_share": float(((v >= 250) & (s < 40) & (te == 0))[inside].mean()),
         "border_touch": float(touch),
         "dark_share": float((v_in < 50).mean()),
     }
@@ -195,12 +195,15 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     bgr = cv2.resize(frame.bgr, size, interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    edges = cv2.Canny(gray, 60, 160)
+    near_text = max(3, int(0.02 * WORK_SIDE))
     planes = {
         "bgr": bgr,
+        "text": cv2.dilate(edges, np.ones((near_text, near_text), np.uint8)),
         "hue": hsv[..., 0],
         "sat": hsv[..., 1],
         "value": hsv[..., 2],
-        "edges": cv2.Canny(gray, 60, 160),
+        "edges": edges,
     }
     best: tuple[float, np.ndarray | None, dict | None] = (0.0, None, None)
     dark: tuple[np.ndarray, dict] | None = None
