@@ -134,7 +134,7 @@ def test_a_screen_named_on_but_dark_is_not_lit(tmp_path):
     folder = tmp_path / "sub"
     shutil.copytree(EXAMPLES / "complete-phone", folder)
     (folder / "09_screen-on.jpg").unlink()
-    shutil.copy(folder / "05_front.jpg", folder / "screen on.jpg")
+    shutil.copy(EXAMPLES.parent / "screens" / "off.jpg", folder / "screen on.jpg")
     result = review(folder)
     assert ("screen-not-lit", "screen on.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "fail"
@@ -145,7 +145,7 @@ def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(tmp_path):
     folder = tmp_path / "sub"
     shutil.copytree(EXAMPLES / "complete-phone", folder)
     (folder / "09_screen-on.jpg").unlink()
-    shutil.copy(folder / "07_left-side.jpg", folder / "亮屏.jpg")
+    shutil.copy(EXAMPLES.parent / "screens" / "lit_window.jpg", folder / "亮屏.jpg")
     result = review(folder)
     assert ("screen-uncertain", "亮屏.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "warn"
