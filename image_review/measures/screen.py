@@ -75,7 +75,8 @@ def _candidates(value: np.ndarray, saturation: np.ndarray, gray: np.ndarray) -> 
     contours += _regions(colourful, int(close * 1.5))
     for level in (40, 70):
         dark = ((value < level) * 255).astype(np.uint8)
-        contours += _regions(dark, max(3, close // 2), holes=True)
+        contours += _regions(dark, max(3, close // 2), holes=True)  # lit inside a bezel
+        contours += _regions(dark, close)  # a dark device or an unlit screen
     edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 40, 120), np.ones((3, 3)))
     for contour in cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]:
         corners = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
@@ -113,7 +114,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         return out.astype(bool)
 
     inside, body = mask(0.9), mask(1.0)
-    ring, thin = mask(1.15) & ~body, mask(1.07) & ~body
+    ring, thin, rim = mask(1.15) & ~body, mask(1.07) & ~body, mask(1.03) & ~body
     if inside.sum() < 50 or ring.sum() < 50:
         return None
     v, s, hh, e, te = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges, planes["text"]))
@@ -137,7 +138,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "fill": float(fill),
         "inside_median": float(np.median(v_in)),
         "inside_p90": float(np.percentile(v_in, 90)),
-        "bezel_median": float(min(np.median(v[ring]), np.median(v[thin]) if thin.any() else 255)),
+        "bezel_median": float(min(np.median(v[r]) for r in (ring, thin, rim) if r.any())),
         "colourfulness": float(colourfulness),
         "lit_hues": int((hues > 0.03 * max(1, vivid.sum())).sum()),
         "edge_density": float(e[inside].mean() / 255.0),
@@ -149,8 +150,8 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
 
 def on_score(n: dict[str, float]) -> float:
     """0..1: how much a candidate looks like a display emitting light."""
-    rect = _clip((n["fill"] - 0.6) / 0.25)
-    inside = _clip((0.95 - n["border_touch"]) / 0.4)
+    rect = _clip((n["fill"] - 0.65) / 0.2)
+    inside = _clip((0.9 - n["border_touch"]) / 0.4)
     bezel = n["bezel_median"]
     brighter = _clip((n["inside_median"] - bezel - 30) / 60) * _clip((140 - bezel) / 60)
     colour = _clip((n["colourfulness"] - 25) / 35) * _clip((n["lit_hues"] - 1) / 2)
