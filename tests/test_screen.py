@@ -29,11 +29,7 @@ def screen_of(name: str) -> dict:
         ("off.jpg", False),
         ("off_glare.jpg", False),
         ("lit_window.jpg", False),
-        pytest.param(
-            "dark_mode_on.jpg",
-            True,
-            marks=pytest.mark.xfail(strict=True, reason="dark-mode screens: not detected yet"),
-        ),
+        ("dark_mode_on.jpg", True),
         pytest.param(
             "printed.jpg",
             False,

@@ -27,6 +27,8 @@ from image_review.imaging import Frame
 WORK_SIDE = 512
 MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
 MAX_ASPECT = 3.6
+DARK_MODE_MEDIAN = 100  # a screen this dark inside may be in dark mode: look for text rows
+LIGHT_PAGE_MEDIAN = 160  # a screen this bright inside may be a page: look for text rows
 MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 ON_SCORE = 0.30  # at or above: on
 UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
@@ -77,23 +79,37 @@ def _candidates(value: np.ndarray, saturation: np.ndarray, gray: np.ndarray) -> 
     for level in (40, 70):
         dark = ((value < level) * 255).astype(np.uint8)
         contours += _regions(dark, max(3, close // 2), holes=True)  # lit inside a bezel
+        # A dark device or an unlit screen; lit content may cut into its outline.
+        contours += [cv2.convexHull(c) for c in _regions(dark, close)]  # lit inside a bezel
         contours += _regions(dark, close)  # a dark device or an unlit screen
     edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 40, 120), np.ones((3, 3)))
     for contour in cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]:
         corners = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
         if len(corners) == 4 and cv2.isContourConvex(corners):
             contours.append(corners)
-    found, seen = [], set()
+    found, boxes = [], []
     for contour in contours:
         if not MIN_AREA * area <= cv2.contourArea(contour) <= MAX_AREA * area:
             continue
         quad, fill = _quad_of(contour)
         sides = sorted(cv2.minAreaRect(quad)[1])
-        key = tuple(np.round(quad / 8).astype(int).ravel())  # the same quad from two sources
-        if fill >= MIN_FILL and sides[1] <= MAX_ASPECT * max(sides[0], 1.0) and key not in seen:
-            seen.add(key)
+        box = (*quad.min(axis=0), *quad.max(axis=0))
+        if fill < MIN_FILL or sides[1] > MAX_ASPECT * max(sides[0], 1.0):
+            continue
+        if not any(_overlap(box, other) > 0.9 for other in boxes):  # one region, two sources
+            boxes.append(box)
             found.append((quad, fill))
     return found
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return float(w * h / union)
 
 
 def _percentiles(values: np.ndarray, *shares: float) -> list[float]:
@@ -144,7 +160,12 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         | (outline[:, 0] > w - margin)
         | (outline[:, 1] > h - margin)
     )
+    stroke_share, rows = (0.0, 0)
+    if fill >= 0.8 and not DARK_MODE_MEDIAN <= median < LIGHT_PAGE_MEDIAN:
+        stroke_share, rows = text_rows(value, quad, light_page=median >= LIGHT_PAGE_MEDIAN)
     return {
+        "stroke_share": stroke_share,
+        "text_rows": rows,
         "fill": float(fill),
         "inside_median": median,
         "inside_p90": p90,
@@ -152,27 +173,70 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "colourfulness": float(colourfulness),
         "lit_hues": int((hues > 0.03 * max(1, vivid.sum())).sum()),
         "edge_density": float(e[inside].mean() / 255.0),
+        "vivid_share": float(vivid.sum() / max(1, inside.sum())),
         "glare_share": float(((v >= 250) & (s < 40) & (te == 0))[inside].mean()),
         "border_touch": float(touch),
         "dark_share": float((v_in < 50).mean()),
     }
 
 
+def _upright(value: np.ndarray, quad: np.ndarray, size: tuple[int, int] | None = None):
+    """The quad's pixels warped to an upright rectangle (its own size unless given)."""
+    quad = _ordered(quad)
+    if size is None:
+        width = int(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))
+        height = int(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+        size = (max(width, 2), max(height, 2))
+    w, h = size
+    target = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    return cv2.warpPerspective(value, cv2.getPerspectiveTransform(quad, target), size)
+
+
+def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[float, int]:
+    """Thin text strokes on a screen: their share, and how many rows they form.
+
+    Text is thin strokes far brighter (dark mode) or darker (a light page) than the
+    background right around them, found by a white or black top-hat, lined up in rows.
+    Reflections and cracks on dark glass, or the weave of a basket, are broad strokes or
+    not in rows.
+    """
+    flat = _upright(value, quad)
+    h, w = flat.shape
+    margin = int(0.05 * min(h, w))
+    flat = flat[margin : h - margin, margin : w - margin]
+    if min(flat.shape) < 20:
+        return 0.0, 0
+    k = max(3, int(0.04 * min(flat.shape)))
+    hat = cv2.MORPH_BLACKHAT if light_page else cv2.MORPH_TOPHAT
+    strokes = cv2.morphologyEx(flat, hat, np.ones((k, k), np.uint8)) > 60
+    rows = 0
+    for axis in (1, 0):  # text may run along either side of the screen
+        lit = strokes.mean(axis=axis) > 0.02
+        if 0.25 < lit.mean() < 0.9:
+            rows = max(rows, int(np.count_nonzero(lit[1:] != lit[:-1])) // 2)
+    return float(strokes.mean()), rows
+
+
 def on_score(n: dict[str, float]) -> float:
     """0..1: how much a candidate looks like a display emitting light."""
     rect = _clip((n["fill"] - MIN_FILL) / 0.2)
-    inside = _clip((0.9 - n["border_touch"]) / 0.4)
+    inside = _clip((1.0 - n["border_touch"]) / 0.4)
     bezel = n["bezel_median"]
     brighter = _clip((n["inside_median"] - bezel - 30) / 60) * _clip((140 - bezel) / 60)
     colour = _clip((n["colourfulness"] - 25) / 35) * _clip((n["lit_hues"] - 1) / 2)
     colour_ui = _clip((n["inside_median"] - 80) / 60) * brighter * colour
-    text_page = (
-        _clip((n["inside_median"] - 160) / 40)
-        * _clip((85 - bezel) / 30)
-        * _clip((n["edge_density"] - 0.04) / 0.05)
+    # Icons and widgets lit on a dark wallpaper: many vivid hues inside a dark device.
+    icons_on_dark = (
+        _clip((n["lit_hues"] - 3) / 2)
+        * _clip((n["vivid_share"] - 0.03) / 0.05)
+        * _clip((n["dark_share"] - 0.2) / 0.2)
+        * _clip((n["colourfulness"] - 30) / 30)
     )
+    in_rows = _clip((n["text_rows"] - 2) / 4)
+    text_page = _clip((n["inside_median"] - 160) / 40) * _clip((85 - bezel) / 30) * in_rows
+    dark_mode = _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * (n["inside_median"] < 100)
     not_glare = 1 - _clip((n["glare_share"] - 0.25) / 0.3)
-    return rect * inside * max(colour_ui, text_page) * not_glare
+    return rect * inside * max(colour_ui, icons_on_dark, text_page, dark_mode) * not_glare
 
 
 def _dark_display(n: dict[str, float]) -> bool:
@@ -190,8 +254,7 @@ def _ordered(quad: np.ndarray) -> np.ndarray:
 
 def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     """0..1: spread of the white level (90th percentile) over a 3x3 grid of the screen."""
-    target = np.float32([[0, 0], [89, 0], [89, 59], [0, 59]])
-    flat = cv2.warpPerspective(value, cv2.getPerspectiveTransform(quad, target), (90, 60))
+    flat = _upright(value, quad, (90, 60))
     cells = [
         np.percentile(flat[r : r + 20, c : c + 30], 90) for r in (0, 20, 40) for c in (0, 30, 60)
     ]
