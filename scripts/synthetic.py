@@ -56,15 +56,32 @@ def _shadow(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, strength: float
     img *= (1 - strength * mask)[..., None]
 
 
+WORDS = [
+    "order",
+    "tracking",
+    "refurbished",
+    "phone",
+    "battery",
+    "health",
+    "screen",
+    "tested",
+    "warranty",
+    "returns",
+]
+
+
 def _text_lines(img, box, colour, rng) -> None:
-    """Lines of 'text': short bars of varying length, like a page or a notes app."""
+    """Lines of small text, like a web page or a notes app."""
     x0, y0, x1, y1 = box
-    for y in range(y0 + 30, y1 - 20, 26):
-        x = x0 + 20
-        while x < x1 - 60:
-            word = int(rng.integers(18, 60))
-            cv2.rectangle(img, (x, y), (min(x + word, x1 - 20), y + 9), colour, -1, AA)
-            x += word + 12
+    for y in range(y0 + 40, y1 - 20, 34):
+        line, x = [], x0 + 16
+        while True:
+            word = WORDS[int(rng.integers(len(WORDS)))]
+            if x + 14 * len(word) > x1 - 16:
+                break
+            line.append(word)
+            x += 14 * (len(word) + 1)
+        _text(img, " ".join(line), (x0 + 16, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2)
 
 
 def _phone_front(img, rng, lit: bool, screen: str = "home") -> None:

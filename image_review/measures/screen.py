@@ -211,8 +211,10 @@ def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[fl
     strokes = cv2.morphologyEx(flat, hat, np.ones((k, k), np.uint8)) > 60
     rows = 0
     for axis in (1, 0):  # text may run along either side of the screen
-        lit = strokes.mean(axis=axis) > 0.02
-        if 0.25 < lit.mean() < 0.9:
+        profile = strokes.mean(axis=axis)
+        lit = profile > 0.02
+        ruled = (profile > 0.5).mean() > 0.1  # long lines across: a keyboard or a grid
+        if 0.25 < lit.mean() < 0.9 and not ruled:
             rows = max(rows, int(np.count_nonzero(lit[1:] != lit[:-1])) // 2)
     return float(strokes.mean()), rows
 
@@ -234,7 +236,10 @@ def on_score(n: dict[str, float]) -> float:
     )
     in_rows = _clip((n["text_rows"] - 2) / 4)
     text_page = _clip((n["inside_median"] - 160) / 40) * _clip((85 - bezel) / 30) * in_rows
-    dark_mode = _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * (n["inside_median"] < 100)
+    # Dark mode: light text rows on a dark screen, whose frame is not much brighter than the
+    # screen (dark keys with light gaps on a silver laptop deck are a keyboard).
+    dark_frame = _clip((n["inside_median"] + 60 - bezel) / 40) * (n["inside_median"] < 100)
+    dark_mode = _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * dark_frame
     not_glare = 1 - _clip((n["glare_share"] - 0.25) / 0.3)
     return rect * inside * max(colour_ui, icons_on_dark, text_page, dark_mode) * not_glare
 
