@@ -226,7 +226,30 @@ def _printed_screen(img, rng) -> None:
     _text(img, "PHONE X", (420, 200), cv2.FONT_HERSHEY_DUPLEX, 1.6, (40, 40, 40), 3)
 
 
-SCENES = ("on", "off", "off_glare", "dark_mode_on", "white_on_white", "lit_window", "printed")
+def _paper(img, rng) -> None:
+    """A printed sheet of text lying on a dark wooden desk."""
+    img *= 0.35  # a dark desk
+    sheet = np.array([[430, 110], [880, 140], [850, 850], [400, 820]], np.int32)
+    cv2.fillConvexPoly(img, sheet, (238, 240, 240), AA)
+    page = np.zeros_like(img)
+    _text_lines(page, (0, 0, 440, 700), (255, 255, 255), rng)
+    warp = cv2.getPerspectiveTransform(
+        np.float32([[0, 0], [440, 0], [440, 700], [0, 700]]), sheet.astype(np.float32)
+    )
+    ink = cv2.warpPerspective(page, warp, (img.shape[1], img.shape[0])) / 255.0
+    img[:] = img * (1 - 0.8 * ink) + 30 * 0.8 * ink
+
+
+SCENES = (
+    "on",
+    "off",
+    "off_glare",
+    "dark_mode_on",
+    "white_on_white",
+    "lit_window",
+    "printed",
+    "paper",
+)
 
 
 def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)):
@@ -248,6 +271,8 @@ def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, H
         _window(img, rng)
     elif scene == "printed":
         _printed_screen(img, rng)
+    elif scene == "paper":
+        _paper(img, rng)
     else:
         raise ValueError(f"unknown scene {scene!r}")
     return _camera(img, rng, size)

@@ -35,6 +35,13 @@ def screen_of(name: str) -> dict:
             False,
             marks=pytest.mark.xfail(strict=True, reason="a printed screen on a box: taken as lit"),
         ),
+        pytest.param(
+            "paper.jpg",
+            False,
+            marks=pytest.mark.xfail(
+                strict=True, reason="a printed page on a dark desk: taken as lit"
+            ),
+        ),
     ],
 )
 def test_screen_cases_with_known_truth(name, lit):
