@@ -16,6 +16,7 @@ from image_review.model import Finding, PhotoResult, Requirement
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
 
+PACKAGING_VIEWS = ("shipping_box", "inner_packaging")
 _CONVERSION_ADVICE = {
     "HEIF": "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)",
     "AVIF": "export it as JPEG",
@@ -275,7 +276,12 @@ def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, find
             "if the product has a display"
         )
         return Requirement(SCREEN_ON, "not_required", [], why)
-    lit = [p.file for p in photos if p.usable and screen_state(p) == "on"]
+    # A screen printed on the packaging is no proof: only photos of the product count.
+    lit = [
+        p.file
+        for p in photos
+        if p.usable and screen_state(p) == "on" and p.view not in PACKAGING_VIEWS
+    ]
     if lit:
         return Requirement(SCREEN_ON, "pass", lit, f"lit screen detected in {', '.join(lit)}")
     labelled = [p for p in photos if p.usable and p.screen_label]

@@ -14,6 +14,7 @@ import numpy as np
 
 from image_review.imaging import DecodeError, decode
 from image_review.judge import (
+    PACKAGING_VIEWS,
     judge_requirements,
     mark_duplicates,
     photo_findings,
@@ -181,5 +182,8 @@ def _has_screen(screen: str, sidecar: Sidecar | None, photos: list[PhotoResult])
     known = sidecar.product.screen_known() if sidecar else None
     if known is not None:
         return known
-    shown = any(p.screen_label or (p.usable and screen_state(p) == "on") for p in photos)
+    shown = any(
+        p.screen_label or (p.usable and screen_state(p) == "on" and p.view not in PACKAGING_VIEWS)
+        for p in photos
+    )
     return True if shown else None

@@ -186,3 +186,13 @@ def test_measures_are_kept_in_the_manifest():
     assert blurry["kind"] == "estimate"
     assert blurry["value"] == left["measures"]["sharpness"] < blurry["limit"]
     assert blurry["limit"] == DEFAULT_POLICY.min_sharpness
+
+
+def test_a_screen_printed_on_the_box_does_not_count_as_lit(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").unlink()
+    (folder / "01_box.jpg").unlink()
+    shutil.copy(EXAMPLES.parent / "screens" / "printed.jpg", folder / "01_box.jpg")
+    result = review(folder, screen="yes")
+    assert screen_requirement(result).status == "fail"
