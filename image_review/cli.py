@@ -167,6 +167,114 @@ def init(submission: Path, force: bool) -> None:
     click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
 
 
+@cli.command()
+@click.argument("root", type=click.Path(path_type=Path))
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the manifests and summary.csv / summary.jsonl go (not inside ROOT).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes, each single-threaded. [default: the CPU count]",
+)
+@click.option("--resume", is_flag=True, help="Skip submissions reviewed before, unchanged since.")
+@click.option(
+    "--screen",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Do the products have a display? (as for a single review)",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail a submission too.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file of thresholds that replace the defaults.",
+)
+def batch(
+    root: Path,
+    out_dir: Path,
+    jobs: int | None,
+    resume: bool,
+    screen: str,
+    strict: bool,
+    policy_file: Path | None,
+) -> None:
+    """Review every submission folder under ROOT.
+
+    Each direct sub-folder of ROOT is one submission (a ROOT with photos directly inside is
+    one submission). Writes OUT_DIR/<submission>/review-manifest.json, then
+    OUT_DIR/summary.csv and OUT_DIR/summary.jsonl. A broken submission gets the verdict
+    `error` with its reason; the batch goes on. Exit code 0 when all pass, 1 when any
+    fails or errs, 2 for usage errors, 130 when interrupted (rerun with --resume).
+
+    \b
+    Example:
+        image-review batch ./submissions --out-dir ./reviews
+        image-review batch ./submissions --out-dir ./reviews --resume --jobs 2
+    """
+    from image_review.batch import BatchError, review_batch
+    from image_review.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_file)
+        with _Progress() as progress:
+            counts = review_batch(
+                root, out_dir, policy, screen, strict, jobs, resume, progress=progress.update
+            )
+    except (BatchError, PolicyError) as err:
+        raise UsageFailure(str(err)) from None
+    except OSError as err:
+        raise UsageFailure(f"{err.filename or out_dir}: {err.strerror}") from None
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted; finished reviews are kept: rerun with --resume.", err=True)
+        sys.exit(130)
+    click.echo(
+        f"{counts.total} submissions: {counts.passed} pass, {counts.failed} fail, "
+        f"{counts.errors} error. Summary: {out_dir / 'summary.csv'}",
+        err=True,
+    )
+    sys.exit(EXIT_PASS if counts.passed == counts.total else EXIT_FAIL)
+
+
+class _Progress:
+    """A one-line progress bar on standard error (count, rate, time left), TTY only."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._first_done: int | None = None
+        self._shown = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    def update(self, done: int, total: int) -> None:
+        if self._first_done is None:  # resumed ones do not count towards the rate
+            self._first_done, self._start = done, self._clock()
+        if not self._shown:
+            return
+        elapsed = self._clock() - self._start
+        rate = (done - self._first_done) / elapsed if elapsed > 0 else 0.0
+        left = f"{(total - done) / rate:.0f}s left" if rate > 0 else "..."
+        width = 30
+        filled = int(width * done / total) if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total}  {rate:.1f}/s  {left}\033[K")
+        sys.stderr.flush()
+
+
 @cli.command(name="eval-screen")
 @click.argument("labels", type=click.Path(path_type=Path))
 @click.option(

@@ -7,6 +7,7 @@ decoded at reduced size by the codec itself (DCT scaling through Pillow's `draft
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class Frame:
     transparent: bool = False
 
 
+@functools.cache
 def _register_heif() -> None:
     import pillow_heif  # heavy: imported only when a HEIC/AVIF photo is met
 

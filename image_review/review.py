@@ -8,6 +8,8 @@ duplicates -> requirements. Pixels are dropped as soon as a photo is measured; o
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +34,18 @@ from image_review.views import SCREEN_ON, UNASSIGNED
 SCREEN_CHOICES = ("auto", "yes", "no")
 
 
-def review(folder: str | Path, policy: Policy = DEFAULT_POLICY, screen: str = "auto") -> Review:
+def review(
+    folder: str | Path,
+    policy: Policy = DEFAULT_POLICY,
+    screen: str = "auto",
+    threads: int | None = None,
+) -> Review:
     """Review one submission folder.
 
     `screen` says whether the product has a display: `yes`, `no`, or `auto` (the sidecar's
-    product facts, else whether any photo is labelled as showing the screen on).
+    product facts, else a photo named or detected as showing the screen on). `threads`
+    photos are decoded and measured at once (default: the CPU count; the codecs and OpenCV
+    release the GIL).
     Raises SubmissionError when the folder cannot be read, SidecarError for a broken sidecar.
     """
     folder = Path(folder)
@@ -44,14 +53,21 @@ def review(folder: str | Path, policy: Policy = DEFAULT_POLICY, screen: str = "a
     sidecar = read_sidecar(folder)
     assignments, findings = assign_views(found.photos, sidecar)
     findings += _discovery_findings(found)
-    photos: list[PhotoResult] = []
-    thumbs: dict[str, np.ndarray] = {}
-    for photo_file in found.photos:
+    if screen not in SCREEN_CHOICES:
+        raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
+
+    def one(photo_file: PhotoFile) -> tuple[PhotoResult, np.ndarray | None]:
         assignment = assignments[photo_file.rel]
-        result, thumb = examine(photo_file, assignment, policy, detect_screen=screen != "no")
-        photos.append(result)
-        if thumb is not None:
-            thumbs[result.file] = thumb
+        return examine(photo_file, assignment, policy, detect_screen=screen != "no")
+
+    workers = max(1, min(threads or os.cpu_count() or 1, len(found.photos)))
+    if workers == 1:
+        examined = [one(p) for p in found.photos]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            examined = list(pool.map(one, found.photos))
+    photos = [result for result, _ in examined]
+    thumbs = {result.file: thumb for result, thumb in examined if thumb is not None}
     mark_duplicates(photos, thumbs, policy)
     has_screen = _has_screen(screen, sidecar, photos)
     requirements, requirement_findings = judge_requirements(photos, policy, has_screen)
@@ -174,9 +190,7 @@ def _discovery_findings(found: Discovery) -> list[Finding]:
 
 
 def _has_screen(screen: str, sidecar: Sidecar | None, photos: list[PhotoResult]) -> bool | None:
-    """Whether the product has a display: the option, the sidecar, else the photo labels."""
-    if screen not in SCREEN_CHOICES:
-        raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
+    """Whether the product has a display: the option, the sidecar, else the photos."""
     if screen != "auto":
         return screen == "yes"
     known = sidecar.product.screen_known() if sidecar else None

@@ -1,0 +1,244 @@
+"""Review many submissions: worker processes, resume, and streamed summaries.
+
+ROOT/<submission>/ -> OUT/<submission>/review-manifest.json, plus OUT/summary.csv and
+OUT/summary.jsonl (one row per submission, sorted by name). Every file is written
+atomically; a run killed at any moment and resumed with `resume=True` loses nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from image_review.atomic import atomic_writer, remove_stale_temporaries, write_atomic
+from image_review.policy import DEFAULT_POLICY, Policy
+from image_review.submission import MANIFEST_NAME, SubmissionError, discover
+
+SUMMARY_FIELDS = (
+    "submission",
+    "verdict",
+    "photos",
+    "missing_views",
+    "errors",
+    "warnings",
+    "screen_on",
+    "reason",
+)
+ROW_NAME = "summary-row.json"  # beside each manifest: the row and the input state it is for
+
+
+class BatchError(ValueError):
+    """The batch cannot start (root missing, output inside the input, ...)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to review."""
+
+    name: str
+    folder: Path
+    out: Path  # OUT/<name>/
+
+
+def find_submissions(root: Path) -> list[tuple[str, Path]]:
+    """(name, folder) of each submission under ROOT, sorted by name.
+
+    Every direct, non-hidden sub-folder is one submission; a ROOT with photos directly
+    inside and no sub-folders is one submission itself.
+    """
+    if not root.is_dir():
+        raise BatchError(f"{root}: no such folder")
+    subfolders = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and not p.is_symlink()
+    )
+    if subfolders:
+        return [(p.name, p) for p in subfolders]
+    if discover(root).photos:
+        return [(root.resolve().name, root)]
+    return []
+
+
+def input_state(folder: Path) -> str:
+    """A digest of every file's name, size and modification time under the folder."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name == MANIFEST_NAME:
+                continue
+            path = Path(dirpath, name)
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            rel = path.relative_to(folder).as_posix()
+            digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+def _done_row(job: Job, state: str) -> dict[str, Any] | None:
+    """The saved row when this submission was reviewed before from the same input."""
+    try:
+        saved = json.loads((job.out / ROW_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if saved.get("input_state") != state or not (job.out / MANIFEST_NAME).is_file():
+        return None
+    return saved.get("row")
+
+
+def review_one(job: Job, policy: Policy, screen: str, strict: bool) -> dict[str, Any]:
+    """Review one submission, write its manifest and its row; never raises for bad input."""
+    from image_review.manifest import dumps, summary
+    from image_review.review import review
+    from image_review.sidecar import SidecarError
+
+    state = input_state(job.folder)
+    job.out.mkdir(parents=True, exist_ok=True)
+    try:
+        result = review(job.folder, policy, screen=screen, threads=1)
+    except (SubmissionError, SidecarError, OSError) as err:
+        row = {**_empty_row(job.name), "verdict": "error", "reason": str(err)}
+    except Exception as err:  # a bug must not stop the other submissions
+        reason = f"internal error ({type(err).__name__}: {err}); please report it"
+        row = {**_empty_row(job.name), "verdict": "error", "reason": reason}
+    else:
+        write_atomic(job.out / MANIFEST_NAME, dumps(result, strict).encode("utf-8"))
+        counts = summary(result, strict)
+        row = {
+            "submission": job.name,
+            "verdict": result.verdict(strict),
+            "photos": counts["photos"],
+            "missing_views": ";".join(counts["views_missing"]),
+            "errors": counts["errors"],
+            "warnings": counts["warnings"],
+            "screen_on": counts["screen_on"],
+            "reason": "",
+        }
+    saved = {"input_state": state, "row": row}
+    write_atomic(job.out / ROW_NAME, json.dumps(saved, ensure_ascii=False).encode("utf-8"))
+    return row
+
+
+def _empty_row(name: str) -> dict[str, Any]:
+    return {field: "" for field in SUMMARY_FIELDS} | {"submission": name}
+
+
+def _worker_start() -> None:
+    """Each worker is single-threaded: --jobs is the whole parallelism."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def review_batch(
+    root: str | Path,
+    out_dir: str | Path,
+    policy: Policy = DEFAULT_POLICY,
+    screen: str = "auto",
+    strict: bool = False,
+    jobs: int | None = None,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchSummary:
+    """Review every submission under ROOT into OUT; return how many passed and failed.
+
+    `progress(done, total)` is called after each submission.
+    """
+    root, out_dir = Path(root), Path(out_dir)
+    submissions = find_submissions(root)
+    if out_dir.resolve().is_relative_to(root.resolve()):
+        raise BatchError(f"{out_dir}: the output folder must not be inside {root}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    all_jobs = [Job(name, folder, out_dir / name) for name, folder in submissions]
+    for folder in (out_dir, *(j.out for j in all_jobs if j.out.is_dir())):
+        remove_stale_temporaries(folder)
+    todo = [j for j in all_jobs if not (resume and _done_row(j, input_state(j.folder)))]
+    done = len(all_jobs) - len(todo)
+    if progress:
+        progress(done, len(all_jobs))
+    for _ in _run(todo, policy, screen, strict, jobs or os.cpu_count() or 1):
+        done += 1
+        if progress:
+            progress(done, len(all_jobs))
+    return write_summaries(out_dir, all_jobs)
+
+
+def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: int) -> Iterator:
+    """Review the jobs in `workers` processes, yielding rows as they finish."""
+    if workers <= 1 or len(jobs) <= 1:
+        _worker_start()
+        for job in jobs:
+            yield review_one(job, policy, screen, strict)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+    try:
+        pending: set[Future] = set()
+        queue = iter(jobs)
+        for job in queue:  # keep at most 2 tasks per worker in flight: memory stays flat
+            pending.add(pool.submit(review_one, job, policy, screen, strict))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+                next_job = next(queue, None)
+                if next_job is not None:
+                    pending.add(pool.submit(review_one, next_job, policy, screen, strict))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class BatchSummary:
+    """How a batch went: submissions by verdict."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.errors
+
+
+def write_summaries(out_dir: Path, jobs: list[Job]) -> BatchSummary:
+    """Stream the saved rows, sorted by name, into summary.csv (UTF-8 with a byte-order
+    mark, for spreadsheets) and summary.jsonl, each written atomically."""
+    counts = BatchSummary()
+    with (
+        atomic_writer(out_dir / "summary.csv") as csv_out,
+        atomic_writer(out_dir / "summary.jsonl") as jsonl_out,
+    ):
+        text = io.TextIOWrapper(csv_out, encoding="utf-8-sig", newline="")
+        writer = csv.DictWriter(text, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for job in sorted(jobs, key=lambda j: j.name):
+            row = _saved_row(job)
+            writer.writerow(row)
+            jsonl_out.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+            verdict = row["verdict"]
+            counts.passed += verdict == "pass"
+            counts.failed += verdict == "fail"
+            counts.errors += verdict not in ("pass", "fail")
+        text.flush()
+        text.detach()
+    return counts
+
+
+def _saved_row(job: Job) -> dict[str, Any]:
+    try:
+        return json.loads((job.out / ROW_NAME).read_text("utf-8"))["row"]
+    except (OSError, ValueError, KeyError):
+        return {**_empty_row(job.name), "verdict": "error", "reason": "not reviewed"}

@@ -1,0 +1,129 @@
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES
+
+from image_review.batch import BatchError, find_submissions, review_batch
+from image_review.cli import cli
+
+
+@pytest.fixture
+def root(tmp_path):
+    """Four submissions: two pass, one fails, one has a broken sidecar."""
+    base = tmp_path / "in"
+    for name in ("complete-phone", "heic", "missing-views"):
+        shutil.copytree(EXAMPLES / name, base / name)
+    shutil.copytree(EXAMPLES / "complete-phone", base / "broken")
+    (base / "broken" / "submission.toml").write_text("[views\n")
+    (base / ".hidden").mkdir()
+    return base
+
+
+def read_rows(out):
+    return [json.loads(line) for line in (out / "summary.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_find_submissions(root, tmp_path):
+    assert [name for name, _ in find_submissions(root)] == [
+        "broken",
+        "complete-phone",
+        "heic",
+        "missing-views",
+    ]
+    single = find_submissions(EXAMPLES / "complete-phone")
+    assert [name for name, _ in single] == ["complete-phone"]
+    with pytest.raises(BatchError):
+        find_submissions(tmp_path / "nope")
+
+
+def test_batch_writes_manifests_and_sorted_summaries(root, tmp_path):
+    out = tmp_path / "out"
+    counts = review_batch(root, out, jobs=2)
+    assert (counts.passed, counts.failed, counts.errors) == (2, 1, 1)
+    rows = read_rows(out)
+    assert [r["submission"] for r in rows] == ["broken", "complete-phone", "heic", "missing-views"]
+    broken, complete, heic, missing = rows
+    assert broken["verdict"] == "error" and "submission.toml" in broken["reason"]
+    assert complete == {
+        "submission": "complete-phone",
+        "verdict": "pass",
+        "photos": 9,
+        "missing_views": "",
+        "errors": 0,
+        "warnings": 0,
+        "screen_on": "pass",
+        "reason": "",
+    }
+    assert heic["warnings"] == 9 and missing["missing_views"] == "bottom;right"
+    manifest = json.loads((out / "heic" / "review-manifest.json").read_text("utf-8"))
+    assert manifest["verdict"] == "pass"
+    csv_bytes = (out / "summary.csv").read_bytes()
+    assert csv_bytes.startswith("\ufeffsubmission,verdict".encode())
+    assert not (root / "heic" / "review-manifest.json").exists()  # the input is not touched
+
+
+def test_resume_skips_unchanged_and_redoes_changed(root, tmp_path):
+    out = tmp_path / "out"
+    review_batch(root, out, jobs=1)
+
+    def stamps():
+        return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
+
+    before = stamps()
+    (root / "heic" / "01 Box.HEIC").unlink()
+    review_batch(root, out, jobs=1, resume=True)
+    after = stamps()
+    assert after["complete-phone"] == before["complete-phone"]  # skipped
+    assert after["heic"] != before["heic"]  # its input changed: reviewed again
+    heic = next(r for r in read_rows(out) if r["submission"] == "heic")
+    assert heic["verdict"] == "fail" and heic["photos"] == 8
+
+
+def test_out_dir_inside_root_is_refused(root):
+    with pytest.raises(BatchError, match="must not be inside"):
+        review_batch(root, root / "out")
+
+
+def test_batch_command_exit_codes(root, tmp_path):
+    result = CliRunner().invoke(cli, ["batch", str(root), "--out-dir", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "4 submissions: 2 pass, 1 fail, 1 error" in result.stderr
+    good = tmp_path / "good"
+    shutil.copytree(EXAMPLES / "complete-phone", good / "a")
+    ok = CliRunner().invoke(cli, ["batch", str(good), "--out-dir", str(tmp_path / "o2")])
+    assert ok.exit_code == 0
+    missing = CliRunner().invoke(cli, ["batch", str(tmp_path / "nope"), "--out-dir", "x"])
+    assert missing.exit_code == 2 and "no such folder" in missing.output
+    assert (
+        CliRunner().invoke(cli, ["batch", str(good), "--out-dir", "o", "--jobs", "0"]).exit_code
+        == 2
+    )
+
+
+def test_killed_batch_resumes_without_losing_or_half_writing(tmp_path):
+    root = tmp_path / "in"
+    for i in range(12):
+        shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
+    process = subprocess.Popen([*command, "--jobs", "2"], start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*/summary-row.json"))) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for manifest in out.glob("*/review-manifest.json"):
+        json.loads(manifest.read_text("utf-8"))  # every manifest there is complete
+    finished = subprocess.run([*command, "--resume", "--jobs", "2"], capture_output=True)
+    assert finished.returncode == 0, finished.stderr
+    rows = read_rows(out)
+    assert [r["submission"] for r in rows] == [f"s{i:02d}" for i in range(12)]
+    assert all(r["verdict"] == "pass" for r in rows)
+    assert not list(out.rglob(".*.tmp"))
