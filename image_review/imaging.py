@@ -89,7 +89,10 @@ def _register_heif() -> None:
 def _is_truncated(data: bytes, fmt: str) -> bool:
     """True when the file stops before its format's end marker."""
     if fmt == "JPEG":
-        # The entropy-coded data cannot hold FF D9, so the last scan must be followed by EOI.
+        if data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+            return False  # the usual case, decided without a scan of the file
+        # Data may follow the image (maker trailers, a second image); the entropy-coded
+        # data cannot hold FF D9, so the last scan must still be followed by EOI.
         last_scan = data.rfind(b"\xff\xda")
         return last_scan < 0 or data.find(b"\xff\xd9", last_scan) < 0
     if fmt == "PNG":

@@ -6,6 +6,7 @@ two small thumbnails kept from the one decode.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 import numpy as np
@@ -165,33 +166,38 @@ def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:
 
 
 def mark_duplicates(
-    photos: list[PhotoResult], thumbs: dict[str, np.ndarray], policy: Policy
+    photos: list[PhotoResult],
+    thumbs: dict[str, np.ndarray],
+    policy: Policy,
+    threads: int = 1,
 ) -> None:
-    """Flag each photo that is the same picture as an earlier one (exact or near copy)."""
+    """Flag each photo that is the same picture as an earlier one (exact or near copy).
+
+    Pairs whose hashes are close are confirmed by `tile_difference`, `threads` at a time.
+    """
     decoded = [p for p in photos if p.file in thumbs]
-    flagged: set[str] = set()
+    pairs = []
     for first, second in combinations(decoded, 2):
         if first.view == UNASSIGNED and second.view != UNASSIGNED:
             first, second = second, first  # keep the photo that names its view
-        if flagged & {first.file, second.file}:
-            continue
-        difference = _copy_difference(first, second, thumbs, policy)
-        if difference is None:
+        if first.sha256 == second.sha256:
+            pairs.append((first, second, None))
+        elif hamming(first.measures["dhash"], second.measures["dhash"]) <= (
+            policy.duplicate_hash_distance
+        ):
+            pairs.append((first, second, (thumbs[first.file], thumbs[second.file])))
+
+    def difference(pair) -> float:
+        return 0.0 if pair[2] is None else tile_difference(*pair[2])
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        differences = list(pool.map(difference, pairs))
+    flagged: set[str] = set()
+    for (first, second, _), value in zip(pairs, differences, strict=True):
+        if value > policy.duplicate_tile_limit or flagged & {first.file, second.file}:
             continue
         flagged.add(second.file)
-        second.findings.append(_duplicate_finding(first, second, difference, policy))
-
-
-def _copy_difference(
-    a: PhotoResult, b: PhotoResult, thumbs: dict[str, np.ndarray], policy: Policy
-) -> float | None:
-    """The confirmed difference of a copy pair, or None when b is not a copy of a."""
-    if a.sha256 == b.sha256:
-        return 0.0
-    if hamming(a.measures["dhash"], b.measures["dhash"]) > policy.duplicate_hash_distance:
-        return None
-    difference = tile_difference(thumbs[a.file], thumbs[b.file])
-    return difference if difference <= policy.duplicate_tile_limit else None
+        second.findings.append(_duplicate_finding(first, second, value, policy))
 
 
 def _duplicate_finding(

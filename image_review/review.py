@@ -68,7 +68,7 @@ def review(
             examined = list(pool.map(one, found.photos))
     photos = [result for result, _ in examined]
     thumbs = {result.file: thumb for result, thumb in examined if thumb is not None}
-    mark_duplicates(photos, thumbs, policy)
+    mark_duplicates(photos, thumbs, policy, threads=workers)
     has_screen = _has_screen(screen, sidecar, photos)
     requirements, requirement_findings = judge_requirements(photos, policy, has_screen)
     product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
@@ -116,13 +116,14 @@ def examine(
         return result, None
     del data
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
-    result.measures = measure(frame, detect_screen)
+    thumb = thumbnail(frame.gray)
+    result.measures = measure(frame, thumb, detect_screen)
     result.findings = photo_findings(result, policy)
     if assignment.view == UNASSIGNED and screen_state(result) == "on":
         result.view, result.view_source = SCREEN_ON, "content"
     elif assignment.view == UNASSIGNED:
         result.findings.append(unassigned_finding(result, assignment.hint))
-    return result, thumbnail(frame.gray)
+    return result, thumb
 
 
 def _load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:

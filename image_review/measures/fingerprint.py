@@ -16,11 +16,11 @@ TILE = 16  # compared tile size in thumbnail pixels
 SCALES = np.linspace(0.82, 1.0, 10)  # a copy may be cropped by up to 18% of its width
 
 
-def dhash(gray: np.ndarray) -> str:
+def dhash(image: np.ndarray) -> str:
     """64-bit difference hash (horizontal gradients of a 9x8 thumbnail) as 16 hex digits."""
-    small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA).astype(np.int16)
-    bits = (small[:, 1:] > small[:, :-1]).ravel()
-    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+    small = cv2.resize(image, (9, 8), interpolation=cv2.INTER_AREA).astype(np.float32)
+    bits = np.packbits(small[:, 1:] > small[:, :-1])
+    return bits.tobytes().hex()
 
 
 def hamming(hash_a: str, hash_b: str) -> int:
@@ -50,25 +50,37 @@ def _worst_tile(a: np.ndarray, b: np.ndarray) -> float:
     return float(tiles.max())
 
 
-def _crop_difference(outer: np.ndarray, inner: np.ndarray) -> float:
-    """Best worst-tile difference of `inner` as a scaled crop of `outer`."""
-    best = float("inf")
+def _best_fit(outer: np.ndarray, inner: np.ndarray, scales) -> tuple[float, float, int, int]:
+    """(worst-tile difference, scale, x, y) of the best placement of `inner` in `outer`."""
+    best = (float("inf"), 1.0, 0, 0)
     h, w = outer.shape
-    for scale in SCALES:
+    for scale in scales:
         size = (round(w * scale), round(h * scale))
-        if min(size) < 2 * TILE:
+        if min(size) < 2 * TILE or size[0] > w or size[1] > h:
             continue
         template = cv2.resize(inner, size, interpolation=cv2.INTER_AREA)
         scores = cv2.matchTemplate(outer, template, cv2.TM_CCOEFF_NORMED)
         _, _, _, (x, y) = cv2.minMaxLoc(scores)
-        best = min(best, _worst_tile(outer[y : y + size[1], x : x + size[0]], template))
+        difference = _worst_tile(outer[y : y + size[1], x : x + size[0]], template)
+        best = min(best, (difference, float(scale), x, y))
     return best
+
+
+def _half(image: np.ndarray) -> np.ndarray:
+    return cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
 
 
 def tile_difference(thumb_a: np.ndarray, thumb_b: np.ndarray) -> float:
     """Worst-tile difference of two photos aligned as best they can be, in standard deviations.
 
     Near 0 for a re-saved, resized or slightly cropped copy (either one the crop of the
-    other); large where any part of the two pictures differs.
+    other); large where any part of the two pictures differs. The scale is searched on
+    quarter-size thumbnails first, then refined at full thumbnail size.
     """
-    return min(_crop_difference(thumb_a, thumb_b), _crop_difference(thumb_b, thumb_a))
+    fits = []
+    for outer, inner in ((thumb_a, thumb_b), (thumb_b, thumb_a)):
+        difference, scale, _, _ = _best_fit(_half(outer), _half(inner), SCALES)
+        fits.append((difference, scale, outer, inner))
+    _, scale, outer, inner = min(fits, key=lambda fit: fit[0])
+    step = SCALES[1] - SCALES[0]
+    return _best_fit(outer, inner, (scale - step, scale, scale + step))[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 import cv2
@@ -21,25 +20,27 @@ def sharpness(gray: np.ndarray) -> float:
     """
     lap = cv2.Laplacian(gray, cv2.CV_32F, ksize=3)
     h, w = lap.shape
-    rows = np.linspace(0, h, SHARPNESS_GRID + 1, dtype=int)
-    cols = np.linspace(0, w, SHARPNESS_GRID + 1, dtype=int)
-    variances = [
-        float(lap[r0:r1, c0:c1].var())
-        for r0, r1 in pairwise(rows)
-        for c0, c1 in pairwise(cols)
-        if r1 > r0 and c1 > c0
-    ]
+    th, tw = h // SHARPNESS_GRID, w // SHARPNESS_GRID
+    if th == 0 or tw == 0:
+        return float(lap.var())
+    tiles = lap[: th * SHARPNESS_GRID, : tw * SHARPNESS_GRID].reshape(
+        SHARPNESS_GRID, th, SHARPNESS_GRID, tw
+    )
+    variances = tiles.var(axis=(1, 3), dtype=np.float64)
     return float(np.percentile(variances, SHARPNESS_PERCENTILE))
 
 
-def exposure(gray: np.ndarray) -> dict[str, float]:
+def histogram(gray: np.ndarray) -> np.ndarray:
+    """Counts of the 256 grey levels."""
+    return cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+
+
+def exposure(hist: np.ndarray) -> dict[str, float]:
     """Mean and percentiles of luminance, and the shares clipped to black and to white."""
-    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
     total = hist.sum()
     cdf = np.cumsum(hist) / total
-    levels = np.arange(256)
     return {
-        "mean": float((hist * levels).sum() / total),
+        "mean": float((hist * np.arange(256)).sum() / total),
         "p05": float(np.searchsorted(cdf, 0.05)),
         "p95": float(np.searchsorted(cdf, 0.95)),
         "dark_share": float(hist[:8].sum() / total),
@@ -47,19 +48,19 @@ def exposure(gray: np.ndarray) -> dict[str, float]:
     }
 
 
-def entropy(gray: np.ndarray) -> float:
+def entropy(hist: np.ndarray) -> float:
     """Shannon entropy of the luminance histogram, in bits (0 for a flat image, at most 8)."""
-    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
     p = hist[hist > 0] / hist.sum()
     return float(-(p * np.log2(p)).sum())
 
 
 def measure_quality(gray: np.ndarray) -> dict[str, Any]:
     """All quality numbers of one frame, rounded so manifests stay stable across platforms."""
+    hist = histogram(gray)
     return {
         "sharpness": round(sharpness(gray), 3),
-        "exposure": {k: round(v, 4) for k, v in exposure(gray).items()},
-        "entropy": round(entropy(gray), 4),
+        "exposure": {k: round(v, 4) for k, v in exposure(hist).items()},
+        "entropy": round(entropy(hist), 4),
         "contrast": round(float(gray.std()), 3),
         "aspect": round(max(gray.shape) / max(1, min(gray.shape)), 4),
     }

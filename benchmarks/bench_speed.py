@@ -1,0 +1,162 @@
+"""Speed and memory of whole runs, against the JPEG decoder's floor, in one run.
+
+    python benchmarks/bench_speed.py [--quick]
+
+Generates phone-size photos (4032x3024 JPEG, quality 90, about 3 MB each) and prints:
+1. one submission of 9 photos: `image-review SUBMISSION` as a whole process, against a
+   bare Python process that reads, hashes and decodes each file with
+   cv2.IMREAD_REDUCED_COLOR_4 (the decode floor); both include interpreter start-up;
+2. a batch of 24 such submissions: --jobs 2 against --jobs 1;
+3. peak memory of one batch worker (--jobs 1) on 48-megapixel photos (8000x6000);
+4. `image-review --help`;
+5. cleanvision's own checks on the same 9 photos, when cleanvision is installed.
+Times are the median of several runs; ratios come from this one run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from synthetic import render_view
+
+VIEWS = (
+    "shipping_box",
+    "inner_packaging",
+    "top",
+    "bottom",
+    "front",
+    "back",
+    "left",
+    "right",
+    "screen_on",
+)
+FLOOR = """
+import hashlib, sys
+from pathlib import Path
+import cv2
+import numpy as np
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    data = path.read_bytes()
+    hashlib.sha256(data).hexdigest()
+    cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+"""
+PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=False, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+TOOL = [sys.executable, "-m", "image_review"]
+
+
+def make_submission(folder: Path, size: tuple[int, int]) -> None:
+    """Nine photo-like JPEGs at `size`, with sensor noise at full resolution."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for number, view in enumerate(VIEWS, start=1):
+        small = render_view(view, number)
+        big = cv2.resize(small, size, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        big += rng.normal(0, 6.0, big.shape).astype(np.float32)
+        photo = np.clip(big, 0, 255).astype(np.uint8)
+        cv2.imwrite(str(folder / f"{number:02d}_{view}.jpg"), photo, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+def timed(command: list[str], runs: int) -> float:
+    """Median wall time of `runs` runs of a command, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def batch_root(root: Path, photos: Path, count: int) -> None:
+    """`count` submissions made of hard links to the same photos (no extra disk)."""
+    for index in range(count):
+        folder = root / f"submission-{index:02d}"
+        folder.mkdir(parents=True)
+        for photo in photos.iterdir():
+            os.link(photo, folder / photo.name)
+
+
+def cleanvision_seconds(folder: Path) -> float | None:
+    try:
+        from cleanvision import Imagelab
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    Imagelab(data_path=str(folder)).find_issues()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    runs = 1 if quick else 3
+    work = Path(tempfile.mkdtemp(prefix="image-review-bench-"))
+    try:
+        phone = work / "phone"
+        make_submission(phone, (4032, 3024))
+        megabytes = sum(p.stat().st_size for p in phone.iterdir()) / len(VIEWS) / 1e6
+        print(f"machine: {os.cpu_count()} CPUs; photos: 9 x 4032x3024 JPEG q90, {megabytes:.1f} MB")
+
+        floor = timed([sys.executable, "-c", FLOOR, str(phone)], runs)
+        whole = timed([*TOOL, str(phone), "--out", str(work / "m.json"), "--quiet"], runs)
+        print(
+            f"1. one submission: image-review {whole:.2f} s, decode floor {floor:.2f} s, "
+            f"ratio {whole / floor:.2f} (target <= 1.5)"
+        )
+
+        root = work / "batch"
+        batch_root(root, phone, 24)
+        one = timed([*TOOL, "batch", str(root), "--out-dir", str(work / "o1"), "--jobs", "1"], 1)
+        two = timed([*TOOL, "batch", str(root), "--out-dir", str(work / "o2"), "--jobs", "2"], 1)
+        print(
+            f"2. batch of 24: --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s, "
+            f"speed-up {one / two:.2f}x (target >= 1.6x on 2 cores)"
+        )
+
+        huge = work / "huge"
+        make_submission(huge, (8000, 6000))
+        huge_root = work / "huge-root"
+        huge_root.mkdir()
+        shutil.move(str(huge), huge_root / "huge")
+        command = [*TOOL, "batch", str(huge_root), "--out-dir", str(work / "o3"), "--jobs", "1"]
+        peak = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS, *command], capture_output=True, text=True, check=True
+        )
+        print(
+            f"3. peak memory of one worker on 9 x 48 MP photos: "
+            f"{int(peak.stdout.strip()) / 1024:.0f} MB (target < 300 MB)"
+        )
+
+        helps = timed([*TOOL, "--help"], 5)
+        script = shutil.which("image-review")
+        if script:
+            helps = min(helps, timed([script, "--help"], 5))
+        print(f"4. image-review --help: {helps * 1000:.0f} ms (target < 300 ms)")
+
+        seconds = cleanvision_seconds(phone)
+        if seconds is None:
+            print("5. cleanvision: not installed (pip install cleanvision to compare)")
+        else:
+            print(
+                f"5. cleanvision find_issues on the same 9 photos: {seconds:.2f} s "
+                f"(image-review: {whole:.2f} s)"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
