@@ -271,7 +271,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     h, w = frame.gray.shape
     scale = WORK_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    bgr = cv2.resize(frame.bgr, size, interpolation=cv2.INTER_AREA)
+    bgr = cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR)
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(gray, 60, 160)
