@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Policy", "Review", "__version__", "load_policy", "review"]
+__all__ = ["Policy", "Review", "__version__", "load_policy", "review", "review_batch"]
 
 _LAZY = {
     "review": "image_review.review",
+    "review_batch": "image_review.batch",
     "load_policy": "image_review.policy",
     "Policy": "image_review.policy",
     "Review": "image_review.model",

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -135,10 +136,12 @@ def _empty_row(name: str) -> dict[str, Any]:
 
 
 def _worker_start() -> None:
-    """Each worker is single-threaded: --jobs is the whole parallelism."""
+    """Each worker is single-threaded (--jobs is the whole parallelism) and leaves Ctrl-C to
+    the main process, which stops handing out work and lets running reviews finish."""
     import cv2
 
     cv2.setNumThreads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def review_batch(
@@ -177,7 +180,9 @@ def review_batch(
 def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: int) -> Iterator:
     """Review the jobs in `workers` processes, yielding rows as they finish."""
     if workers <= 1 or len(jobs) <= 1:
-        _worker_start()
+        import cv2
+
+        cv2.setNumThreads(1)
         for job in jobs:
             yield review_one(job, policy, screen, strict)
         return

@@ -127,3 +127,29 @@ def test_killed_batch_resumes_without_losing_or_half_writing(tmp_path):
     assert [r["submission"] for r in rows] == [f"s{i:02d}" for i in range(12)]
     assert all(r["verdict"] == "pass" for r in rows)
     assert not list(out.rglob(".*.tmp"))
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
+    root = tmp_path / "in"
+    for i in range(12):
+        shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
+    process = subprocess.Popen(
+        [*command, "--jobs", "2"], start_new_session=True, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob("*/summary-row.json")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Interrupted" in stderr and "Traceback" not in stderr
+    assert subprocess.run([*command, "--resume"], capture_output=True).returncode == 0
+    assert len(read_rows(out)) == 12
+
+
+def test_library_exports_review_batch():
+    import image_review
+
+    assert image_review.review_batch is review_batch
