@@ -165,10 +165,12 @@ def decode(data: bytes, fmt: str, max_pixels: int) -> Frame:
         rgb, transparent = _to_rgb_array(im)
     except DecodeError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as err:
-        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
     except (MemoryError, Image.DecompressionBombError) as err:
         raise DecodeError("pixel-limit", f"the image is too large to decode ({err})") from None
+    except UnidentifiedImageError:
+        raise DecodeError("unreadable", "the image data is not in a format it claims") from None
+    except Exception as err:  # decoders raise many kinds of error on damaged data
+        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
     if rgb.size == 0:
         raise DecodeError("unreadable", "the image has no pixels")
     rgb = _fit(rgb)

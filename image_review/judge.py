@@ -104,7 +104,12 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             "the file ends early, so part of the picture may be grey or missing; "
             "copy the original again from the phone",
         )
-    if m["frames"] > 1:
+    if m["frames"] > 1 and photo.format == "TIFF":
+        add(
+            "multi-page",
+            f"holds {m['frames']} pages; only the first was reviewed: save each as JPEG",
+        )
+    elif m["frames"] > 1:
         add("animated", f"holds {m['frames']} frames; the upload takes one still image")
     if m["transparent"]:
         add("transparency", "has transparent pixels (shown here on white); save it as JPEG")
@@ -175,7 +180,10 @@ def mark_duplicates(
 
     Pairs whose hashes are close are confirmed by `tile_difference`, `threads` at a time.
     """
-    decoded = [p for p in photos if p.file in thumbs]
+    # Blank frames all look alike; they already fail as low-information.
+    decoded = [
+        p for p in photos if p.file in thumbs and p.measures["entropy"] >= policy.min_entropy
+    ]
     pairs = []
     for first, second in combinations(decoded, 2):
         if first.view == UNASSIGNED and second.view != UNASSIGNED:

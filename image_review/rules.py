@@ -53,6 +53,7 @@ _RULES = (
     Rule("needs-conversion", "warning", "recommendation", AMAZON_IMAGES, "format not uploadable"),
     Rule("truncated", "warning", "recommendation", TOOL, "the file ends early; part is missing"),
     Rule("animated", "warning", "recommendation", AMAZON_IMAGES, "several frames; stills only"),
+    Rule("multi-page", "warning", "recommendation", AMAZON_IMAGES, "several pages; one is used"),
     Rule("transparency", "info", "recommendation", TOOL, "transparent pixels shown on white"),
     Rule("repeated-photo", "warning", "recommendation", TOOL, "the same photo appears twice"),
     Rule("unassigned", "warning", "recommendation", TOOL, "the name says no view"),

@@ -60,8 +60,9 @@ class Assignment:
 
 
 def printable(rel: str) -> str:
-    """A relative path safe to print and store in JSON (undecodable bytes become U+FFFD)."""
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A relative path safe to print and store in JSON: bytes that are not UTF-8 are shown
+    as `\\xff` escapes, so two such names never print alike."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _sniff(path: Path) -> str | None:
@@ -167,8 +168,8 @@ def _from_sidecar(
                 findings.append(
                     Finding(
                         "sidecar-path-outside",
-                        f"{SIDECAR_NAME}: views.{view} names {name!r}, outside the submission "
-                        "folder; list files by their path inside the folder",
+                        f"{SIDECAR_NAME}: views.{view} names a path outside the submission "
+                        f"folder (…/{pure.name}); list files by their path inside the folder",
                     )
                 )
                 continue
