@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -186,7 +187,10 @@ def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: in
         for job in jobs:
             yield review_one(job, policy, screen, strict)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+    # Spawned, not forked: a fork copies the locks of threads the caller may run (codec
+    # thread pools, OpenCV's), and a child can hang on one of them.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start)
     try:
         pending: set[Future] = set()
         queue = iter(jobs)
