@@ -34,6 +34,7 @@ SUMMARY_FIELDS = (
     "screen_on",
     "reason",
 )
+REPORT_NAME = "report.html"
 ROW_NAME = "summary-row.json"  # beside each manifest: the row and the input state it is for
 
 
@@ -88,19 +89,23 @@ def input_state(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _done_row(job: Job, state: str) -> dict[str, Any] | None:
-    """The saved row when this submission was reviewed before from the same input."""
+def _done(job: Job, state: str, report: bool) -> bool:
+    """Whether this submission was reviewed before from the same input (with its report)."""
     try:
         saved = json.loads((job.out / ROW_NAME).read_text("utf-8"))
     except (OSError, ValueError):
-        return None
-    if saved.get("input_state") != state or not (job.out / MANIFEST_NAME).is_file():
-        return None
-    return saved.get("row")
+        return False
+    outputs = [MANIFEST_NAME, REPORT_NAME] if report else [MANIFEST_NAME]
+    if saved.get("row", {}).get("verdict") == "error":
+        outputs = []  # nothing was written for it but its row
+    return saved.get("input_state") == state and all((job.out / o).is_file() for o in outputs)
 
 
-def review_one(job: Job, policy: Policy, screen: str, strict: bool) -> dict[str, Any]:
-    """Review one submission, write its manifest and its row; never raises for bad input."""
+def review_one(
+    job: Job, policy: Policy, screen: str, strict: bool, report: bool = False
+) -> dict[str, Any]:
+    """Review one submission, write its manifest (and report) and its row; never raises
+    for bad input."""
     from image_review.manifest import dumps, summary
     from image_review.review import review
     from image_review.sidecar import SidecarError
@@ -108,7 +113,7 @@ def review_one(job: Job, policy: Policy, screen: str, strict: bool) -> dict[str,
     state = input_state(job.folder)
     job.out.mkdir(parents=True, exist_ok=True)
     try:
-        result = review(job.folder, policy, screen=screen, threads=1)
+        result = review(job.folder, policy, screen=screen, threads=1, previews=report)
     except (SubmissionError, SidecarError, OSError) as err:
         row = {**_empty_row(job.name), "verdict": "error", "reason": str(err)}
     except Exception as err:  # a bug must not stop the other submissions
@@ -116,6 +121,10 @@ def review_one(job: Job, policy: Policy, screen: str, strict: bool) -> dict[str,
         row = {**_empty_row(job.name), "verdict": "error", "reason": reason}
     else:
         write_atomic(job.out / MANIFEST_NAME, dumps(result, strict).encode("utf-8"))
+        if report:
+            from image_review.report import render_report
+
+            write_atomic(job.out / REPORT_NAME, render_report(result, strict).encode("utf-8"))
         counts = summary(result, strict)
         row = {
             "submission": job.name,
@@ -154,6 +163,7 @@ def review_batch(
     jobs: int | None = None,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    report: bool = False,
 ) -> BatchSummary:
     """Review every submission under ROOT into OUT; return how many passed and failed.
 
@@ -167,25 +177,34 @@ def review_batch(
     all_jobs = [Job(name, folder, out_dir / name) for name, folder in submissions]
     for folder in (out_dir, *(j.out for j in all_jobs if j.out.is_dir())):
         remove_stale_temporaries(folder)
-    todo = [j for j in all_jobs if not (resume and _done_row(j, input_state(j.folder)))]
+    todo = [j for j in all_jobs if not (resume and _done(j, input_state(j.folder), report))]
     done = len(all_jobs) - len(todo)
     if progress:
         progress(done, len(all_jobs))
-    for _ in _run(todo, policy, screen, strict, jobs or os.cpu_count() or 1):
+    for _ in _run(todo, (policy, screen, strict, report), jobs or os.cpu_count() or 1):
         done += 1
         if progress:
             progress(done, len(all_jobs))
-    return write_summaries(out_dir, all_jobs)
+    counts = write_summaries(out_dir, all_jobs)
+    if report:
+        from image_review.report import render_index
+
+        rows = (_saved_row(j) for j in sorted(all_jobs, key=lambda j: j.name))
+        write_atomic(out_dir / "index.html", render_index(rows).encode("utf-8"))
+    return counts
 
 
-def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: int) -> Iterator:
-    """Review the jobs in `workers` processes, yielding rows as they finish."""
+def _run(jobs: list[Job], settings: tuple, workers: int) -> Iterator:
+    """Review the jobs in `workers` processes, yielding rows as they finish.
+
+    `settings` are review_one's arguments after the job: policy, screen, strict, report.
+    """
     if workers <= 1 or len(jobs) <= 1:
         import cv2
 
         cv2.setNumThreads(1)
         for job in jobs:
-            yield review_one(job, policy, screen, strict)
+            yield review_one(job, *settings)
         return
     # Spawned, not forked: a fork copies the locks of threads the caller may run (codec
     # thread pools, OpenCV's), and a child can hang on one of them.
@@ -195,7 +214,7 @@ def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: in
         pending: set[Future] = set()
         queue = iter(jobs)
         for job in queue:  # keep at most 2 tasks per worker in flight: memory stays flat
-            pending.add(pool.submit(review_one, job, policy, screen, strict))
+            pending.add(pool.submit(review_one, job, *settings))
             if len(pending) >= 2 * workers:
                 break
         while pending:
@@ -204,7 +223,7 @@ def _run(jobs: list[Job], policy: Policy, screen: str, strict: bool, workers: in
                 yield future.result()
                 next_job = next(queue, None)
                 if next_job is not None:
-                    pending.add(pool.submit(review_one, next_job, policy, screen, strict))
+                    pending.add(pool.submit(review_one, next_job, *settings))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

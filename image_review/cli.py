@@ -82,6 +82,16 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A TOML file of thresholds that replace the defaults.",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report (photos in a grid of the views).",
+)
+@click.option(
+    "--contact-sheet",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the grid as one JPEG, for a ticket or a chat.",
+)
 def review(
     submission: Path,
     out: str | None,
@@ -90,6 +100,8 @@ def review(
     output_format: str,
     quiet: bool,
     policy_file: Path | None,
+    report: Path | None,
+    contact_sheet: Path | None,
 ) -> None:
     """Review one SUBMISSION folder and write its manifest.
 
@@ -101,6 +113,7 @@ def review(
         image-review ./submission
         image-review ./submission --screen yes --strict
         image-review ./submission --out - | jq .summary
+        image-review ./submission --report report.html --contact-sheet sheet.jpg
     """
     from image_review.manifest import dumps
     from image_review.policy import PolicyError, load_policy
@@ -111,15 +124,24 @@ def review(
 
     try:
         policy = load_policy(policy_file)
-        result = run_review(submission, policy, screen=screen)
+        result = run_review(
+            submission, policy, screen=screen, previews=bool(report or contact_sheet)
+        )
     except (SubmissionError, SidecarError, PolicyError) as err:
         raise UsageFailure(str(err)) from None
     manifest = dumps(result, strict)
+    if report or contact_sheet:
+        from image_review.report import render_contact_sheet, render_report
+
+        if report:
+            _write(report, render_report(result, strict).encode("utf-8"))
+        if contact_sheet:
+            _write(contact_sheet, render_contact_sheet(result))
     target = submission / MANIFEST_NAME if out is None else out
     if target == "-":
         sys.stdout.write(manifest)
     else:
-        _write(Path(target), manifest)
+        _write(Path(target), manifest.encode("utf-8"))
         if output_format == "json" and not quiet:
             sys.stdout.write(manifest)
     if output_format == "text" and not quiet:
@@ -129,11 +151,11 @@ def review(
     sys.exit(EXIT_PASS if result.verdict(strict) == "pass" else EXIT_FAIL)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, data: bytes) -> None:
     from image_review.atomic import write_atomic
 
     try:
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, data)
     except OSError as err:
         raise UsageFailure(
             f"cannot write {path} ({err.strerror}); make the folder writable "
@@ -163,7 +185,7 @@ def init(submission: Path, force: bool) -> None:
         text = sidecar_template(submission)
     except SubmissionError as err:
         raise UsageFailure(str(err)) from None
-    _write(target, text)
+    _write(target, text.encode("utf-8"))
     click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
 
 
@@ -181,6 +203,11 @@ def init(submission: Path, force: bool) -> None:
     help="Worker processes, each single-threaded. [default: the CPU count]",
 )
 @click.option("--resume", is_flag=True, help="Skip submissions reviewed before, unchanged since.")
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write OUT_DIR/<submission>/report.html and OUT_DIR/index.html.",
+)
 @click.option(
     "--screen",
     type=click.Choice(["auto", "yes", "no"]),
@@ -200,6 +227,7 @@ def batch(
     out_dir: Path,
     jobs: int | None,
     resume: bool,
+    report: bool,
     screen: str,
     strict: bool,
     policy_file: Path | None,
@@ -224,7 +252,15 @@ def batch(
         policy = load_policy(policy_file)
         with _Progress() as progress:
             counts = review_batch(
-                root, out_dir, policy, screen, strict, jobs, resume, progress=progress.update
+                root,
+                out_dir,
+                policy,
+                screen,
+                strict,
+                jobs,
+                resume,
+                report=report,
+                progress=progress.update,
             )
     except (BatchError, PolicyError) as err:
         raise UsageFailure(str(err)) from None

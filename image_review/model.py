@@ -70,6 +70,7 @@ class Review:
     photos: list[PhotoResult]
     requirements: list[Requirement]
     findings: list[Finding]  # about the submission as a whole (no single file)
+    previews: dict[str, bytes] = field(default_factory=dict)  # file -> small JPEG, if asked
 
     def all_findings(self) -> list[Finding]:
         """Submission findings first, then each photo's, in photo order."""

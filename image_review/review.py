@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from image_review.imaging import DecodeError, decode
@@ -39,13 +41,15 @@ def review(
     policy: Policy = DEFAULT_POLICY,
     screen: str = "auto",
     threads: int | None = None,
+    previews: bool = False,
 ) -> Review:
     """Review one submission folder.
 
     `screen` says whether the product has a display: `yes`, `no`, or `auto` (the sidecar's
     product facts, else a photo named or detected as showing the screen on). `threads`
     photos are decoded and measured at once (default: the CPU count; the codecs and OpenCV
-    release the GIL).
+    release the GIL). With `previews`, the review keeps a small JPEG of each photo for
+    reports, made from the same decode.
     Raises SubmissionError when the folder cannot be read, SidecarError for a broken sidecar.
     """
     folder = Path(folder)
@@ -56,9 +60,9 @@ def review(
     if screen not in SCREEN_CHOICES:
         raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
 
-    def one(photo_file: PhotoFile) -> tuple[PhotoResult, np.ndarray | None]:
+    def one(photo_file: PhotoFile) -> Examined:
         assignment = assignments[photo_file.rel]
-        return examine(photo_file, assignment, policy, detect_screen=screen != "no")
+        return examine(photo_file, assignment, policy, screen != "no", previews)
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(found.photos)))
     if workers == 1:
@@ -66,8 +70,8 @@ def review(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             examined = list(pool.map(one, found.photos))
-    photos = [result for result, _ in examined]
-    thumbs = {result.file: thumb for result, thumb in examined if thumb is not None}
+    photos = [e.result for e in examined]
+    thumbs = {e.result.file: e.thumb for e in examined if e.thumb is not None}
     mark_duplicates(photos, thumbs, policy, threads=workers)
     has_screen = _has_screen(screen, sidecar, photos)
     requirements, requirement_findings = judge_requirements(photos, policy, has_screen)
@@ -79,13 +83,27 @@ def review(
         photos=photos,
         requirements=requirements,
         findings=findings + requirement_findings,
+        previews={e.result.file: e.preview for e in examined if e.preview is not None},
     )
 
 
+@dataclass
+class Examined:
+    """One photo's result, plus what later steps need from its pixels (None: not decoded)."""
+
+    result: PhotoResult
+    thumb: np.ndarray | None = None  # for the copy check
+    preview: bytes | None = None  # a small JPEG for reports, when asked
+
+
 def examine(
-    photo_file: PhotoFile, assignment: Assignment, policy: Policy, detect_screen: bool = True
-) -> tuple[PhotoResult, np.ndarray | None]:
-    """Read, decode, measure and judge one photo; the thumbnail is None when not decoded.
+    photo_file: PhotoFile,
+    assignment: Assignment,
+    policy: Policy,
+    detect_screen: bool = True,
+    preview: bool = False,
+) -> Examined:
+    """Read, decode, measure and judge one photo (and make its preview when asked).
 
     A photo whose name says no view but which shows a lit screen becomes `screen_on`
     (view_source `content`).
@@ -101,19 +119,19 @@ def examine(
     problem = _load_problem(photo_file, policy)
     if problem is not None:
         result.findings.append(problem)
-        return result, None
+        return Examined(result)
     try:
         data = photo_file.path.read_bytes()
     except OSError as err:
         problem = DecodeError("unreadable", f"the file cannot be read ({err.strerror})")
         result.findings.append(_decode_finding(result.file, problem, policy))
-        return result, None
+        return Examined(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
         frame = decode(data, photo_file.format or "", policy.max_pixels)
     except DecodeError as err:
         result.findings.append(_decode_finding(result.file, err, policy))
-        return result, None
+        return Examined(result)
     del data
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
     thumb = thumbnail(frame.gray)
@@ -123,7 +141,19 @@ def examine(
         result.view, result.view_source = SCREEN_ON, "content"
     elif assignment.view == UNASSIGNED:
         result.findings.append(unassigned_finding(result, assignment.hint))
-    return result, thumb
+    return Examined(result, thumb, preview_jpeg(frame.bgr) if preview else None)
+
+
+PREVIEW_LONG_SIDE = 360
+
+
+def preview_jpeg(bgr: np.ndarray) -> bytes:
+    """A small JPEG of the upright analysis pixels, for reports and contact sheets."""
+    h, w = bgr.shape[:2]
+    scale = min(1.0, PREVIEW_LONG_SIDE / max(h, w))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    return cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
 
 
 def _load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:

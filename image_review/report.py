@@ -1,0 +1,286 @@
+"""Reports for people: a self-contained HTML page and a contact sheet (one JPEG).
+
+Both show one slot per required view in shot-list order: the photo with its findings, or
+an empty slot that says the view is missing and how to shoot it. Thumbnails are the
+previews the review made from its one decode; nothing is read from disk again and nothing
+in the page is loaded from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import cv2
+import numpy as np
+
+from image_review.model import Finding, PhotoResult, Review
+from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
+
+MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
+_STATUS_WORD = {"pass": "OK", "fail": "MISSING", "warn": "CHECK"}
+
+
+@dataclass
+class Slot:
+    """One cell of the grid: a view, its status and the photos shown in it."""
+
+    view: str
+    status: str  # pass | fail | warn
+    photos: list[PhotoResult]
+    message: str
+
+
+def slots(review: Review) -> list[Slot]:
+    """The grid: every required view in shot-list order, then the screen when required."""
+    out = []
+    for requirement in review.requirements:
+        if requirement.id == "min_photos" or requirement.status == "not_required":
+            continue
+        view = requirement.id.removeprefix("view.")
+        if view == SCREEN_ON:
+            shown = [p for p in review.photos if p.file in requirement.photos] or [
+                p for p in review.photos if p.screen_label
+            ]
+        else:
+            shown = [p for p in review.photos if p.view == view]
+        out.append(Slot(view, requirement.status, shown, requirement.message))
+    return out
+
+
+def _status_word(slot: Slot) -> str:
+    """OK, CHECK, MISSING, or NOT USABLE when the view has photos that cannot count."""
+    if slot.status == "fail" and slot.photos:
+        return "NOT USABLE"
+    return _STATUS_WORD[slot.status]
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _badge(finding: Finding) -> str:
+    measured = ""
+    if finding.value is not None and finding.limit is not None:
+        measured = f" {_number(finding.value)} / limit {_number(finding.limit)}"
+    return (
+        f'<li class="badge {_e(finding.severity)}" title="{_e(finding.message)}">'
+        f"{_e(finding.code)}{_e(measured)}</li>"
+    )
+
+
+def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
+    preview = previews.get(photo.file)
+    if preview is None:
+        return '<div class="noimage">not decoded</div>'
+    data = base64.b64encode(preview).decode("ascii")
+    overlay = ""
+    screen = photo.measures.get("screen") or {}
+    if screen.get("quad") and photo.width and photo.height:
+        points = " ".join(f"{x},{y}" for x, y in screen["quad"])
+        overlay = (
+            f'<svg viewBox="0 0 {photo.width} {photo.height}" preserveAspectRatio="none">'
+            f'<polygon class="quad {_e(screen["state"])}" points="{points}"/></svg>'
+        )
+    return (
+        f'<div class="thumb"><img alt="{_e(photo.file)}" '
+        f'src="data:image/jpeg;base64,{data}">{overlay}</div>'
+    )
+
+
+def _photo(photo: PhotoResult, previews: dict[str, bytes]) -> str:
+    badges = "".join(_badge(f) for f in photo.findings)
+    return (
+        f'<div class="photo">{_image(photo, previews)}'
+        f'<div class="file">{_e(photo.file)}</div>'
+        f'<ul class="badges">{badges}</ul></div>'
+    )
+
+
+def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
+    english, chinese = VIEW_LABELS[slot.view]
+    title = f'<h2>{_e(english)} <span lang="zh">{_e(chinese)}</span></h2>'
+    status = f'<span class="status">{_status_word(slot)}</span>'
+    if slot.photos:
+        body = "".join(_photo(p, previews) for p in slot.photos)
+    else:
+        body = f'<div class="empty">Missing: {_e(VIEW_HINTS[slot.view])}</div>'
+    note = "" if slot.status == "pass" else f'<p class="note">{_e(slot.message)}</p>'
+    empty = " missing" if not slot.photos else ""
+    return (
+        f'<section class="slot {slot.status}{empty}" data-view="{_e(slot.view)}">'
+        f"{title}{status}{body}{note}</section>"
+    )
+
+
+def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
+    by_file = {p.file: p for p in review.photos}
+    pairs = []
+    for photo in review.photos:
+        for finding in photo.findings:
+            if finding.code in ("duplicate", "repeated-photo") and finding.related:
+                original = by_file[finding.related[0]]
+                pairs.append(
+                    f'<div class="pair">{_photo(original, previews)}{_photo(photo, previews)}'
+                    f'<p class="note">{_e(finding.message)}</p></div>'
+                )
+    if not pairs:
+        return ""
+    return f'<h2 class="section">Copies</h2><div class="pairs">{"".join(pairs)}</div>'
+
+
+def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
+    photos = [p for p in review.photos if p.view == UNASSIGNED]
+    if not photos:
+        return ""
+    cells = "".join(_photo(p, previews) for p in photos)
+    return f'<h2 class="section">Photos with no view</h2><div class="row unassigned">{cells}</div>'
+
+
+def _submission_findings(review: Review) -> str:
+    items = [f for f in review.findings if f.code != "view-missing"]
+    if not items:
+        return ""
+    rows = "".join(
+        f'<li><span class="badge {_e(f.severity)}">{_e(f.code)}</span> {_e(f.message)}</li>'
+        for f in items
+    )
+    return f'<h2 class="section">About the submission</h2><ul class="findings">{rows}</ul>'
+
+
+STYLE = (
+    """
+body{font:15px/1.4 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
+margin:0 auto;max-width:1240px;padding:16px;color:#1d1d1f;background:#fff}
+header{padding:12px 16px;border-radius:8px;margin-bottom:16px}
+header.pass{background:#e3f6e8}header.fail{background:#f6cfcf}
+header h1{margin:0;font-size:22px}header p{margin:4px 0 0}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:14px}
+.slot{border:2px solid #d0d0d5;border-radius:8px;padding:8px;position:relative;break-inside:avoid}
+.slot.pass{border-color:#2e9e5b}.slot.warn{border-color:#d99a00}.slot.fail{border-color:#c0392b}
+.slot.missing{background:"""
+    + MISSING_BACKGROUND
+    + """;border-style:dashed}
+.slot h2{font-size:15px;margin:0 0 6px;padding-right:86px}
+.status{position:absolute;top:8px;right:10px;font-weight:700;font-size:12px}.pass .status{color:#2e9e5b}.fail .status{color:#c0392b}
+.warn .status{color:#b07d00}
+.empty{min-height:180px;display:flex;align-items:center;justify-content:center;
+text-align:center;color:#8a1f14;padding:12px}
+.thumb{position:relative;line-height:0}.thumb img{width:100%;height:auto;border-radius:4px}
+.thumb svg{position:absolute;inset:0;width:100%;height:100%}
+.quad{fill:none;stroke-width:1.2%;vector-effect:none}.quad.on{stroke:#00c853}
+.quad.uncertain{stroke:#ffab00}.quad.off,.quad.none{stroke:#9e9e9e}
+.noimage{min-height:120px;display:flex;align-items:center;justify-content:center;
+background:#eee;color:#555;border-radius:4px}
+.file{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;margin:4px 0}
+.badges{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px}
+.badge{font-size:12px;border-radius:10px;padding:1px 8px;color:#fff}
+.badge.error{background:#c0392b}.badge.warning{background:#b07d00}.badge.info{background:#2d6cdf}
+.note{font-size:13px;margin:6px 0 0;color:#444}
+.section{font-size:17px;margin:22px 0 8px}
+.row,.pairs{display:flex;flex-wrap:wrap;gap:14px}.row .photo{width:280px}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px;border:1px solid #ddd;
+border-radius:8px;padding:8px;max-width:620px}.pair .note{grid-column:1/3}
+.findings{padding-left:0;list-style:none}.findings li{margin:4px 0}
+@media print{body{max-width:none;padding:0}.slot,.pair{break-inside:avoid}
+header.pass,header.fail,.slot.missing{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+)
+
+
+def render_report(review: Review, strict: bool = False) -> str:
+    """The whole HTML report of one submission (self-contained, UTF-8)."""
+    verdict = review.verdict(strict)
+    usable = sum(p.usable for p in review.photos)
+    screen = {True: "yes", False: "no", None: "unknown"}[review.product.get("has_screen")]
+    grid = "".join(_slot(slot, review.previews) for slot in slots(review))
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(review.path)}: {verdict.upper()}</title><style>{STYLE}</style></head>"
+        f'<body><header class="{verdict}"><h1>{_e(review.path)}: {verdict.upper()}</h1>'
+        f"<p>{len(review.photos)} photos, {usable} usable; screen: {screen}</p></header>"
+        f'<main><div class="grid">{grid}</div>'
+        f"{_duplicates(review, review.previews)}{_unassigned(review, review.previews)}"
+        f"{_submission_findings(review)}</main></body></html>\n"
+    )
+
+
+def render_index(rows: Iterable[dict]) -> str:
+    """The batch index: every submission with its verdict, missing views and report link."""
+    lines = []
+    for row in rows:
+        name = _e(row["submission"])
+        link = f'<a href="{_e(quote(row["submission"]))}/report.html">{name}</a>'
+        reason = _e(row.get("reason") or "")
+        lines.append(
+            f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(row["verdict"])}</td>'
+            f"<td>{_e(row['missing_views'] or '')}</td><td>{_e(row['errors'])}</td>"
+            f"<td>{_e(row['warnings'])}</td><td>{reason}</td></tr>"
+        )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Reviews</title>'
+        f"<style>{STYLE}table{{border-collapse:collapse;width:100%}}"
+        "td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}"
+        "tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}"
+        "tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}</style></head><body>"
+        "<h1>Reviews</h1><table><thead><tr><th>submission</th><th>verdict</th>"
+        "<th>missing views</th><th>errors</th><th>warnings</th><th>reason</th></tr></thead>"
+        f"<tbody>{''.join(lines)}</tbody></table></body></html>\n"
+    )
+
+
+TILE_W, TILE_H, LABEL_H = 360, 270, 56
+_BGR = {"pass": (91, 158, 46), "fail": (43, 57, 192), "warn": (0, 154, 217)}
+
+
+def render_contact_sheet(review: Review, columns: int = 3) -> bytes:
+    """The report's grid as one JPEG: each slot's photo, view name and status drawn on it."""
+    cells = slots(review)
+    rows = max(1, -(-len(cells) // columns))
+    sheet = np.full((rows * (TILE_H + LABEL_H) + 60, columns * TILE_W, 3), 255, np.uint8)
+    verdict = review.verdict()
+    _text(sheet, f"{_ascii(review.path)}: {verdict.upper()}", (12, 40), 0.9, (30, 30, 30), 2)
+    for index, slot in enumerate(cells):
+        x0 = (index % columns) * TILE_W
+        y0 = 60 + (index // columns) * (TILE_H + LABEL_H)
+        _draw_slot(sheet[y0 : y0 + TILE_H + LABEL_H, x0 : x0 + TILE_W], slot, review.previews)
+    return cv2.imencode(".jpg", sheet, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+def _draw_slot(cell: np.ndarray, slot: Slot, previews: dict[str, bytes]) -> None:
+    colour = _BGR[slot.status]
+    picture = cell[:TILE_H]
+    shown = next((previews[p.file] for p in slot.photos if p.file in previews), None)
+    if shown is None:
+        picture[:] = (226, 226, 253)  # the report's missing colour, in BGR
+        word = "MISSING" if not slot.photos else "NOT DECODED"
+        _text(picture, word, (TILE_W // 2 - 70, TILE_H // 2), 0.8, (20, 31, 138), 2)
+    else:
+        image = cv2.imdecode(np.frombuffer(shown, np.uint8), cv2.IMREAD_COLOR)
+        h, w = image.shape[:2]
+        scale = min((TILE_W - 8) / w, (TILE_H - 8) / h)
+        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))))
+        sy, sx = (TILE_H - small.shape[0]) // 2, (TILE_W - small.shape[1]) // 2
+        picture[sy : sy + small.shape[0], sx : sx + small.shape[1]] = small
+    cv2.rectangle(cell, (2, 2), (TILE_W - 3, TILE_H + LABEL_H - 3), colour, 3)
+    label = f"{slot.view}  {_status_word(slot)}"
+    _text(cell, label, (10, TILE_H + 22), 0.6, colour, 2)
+    name = _ascii(slot.photos[0].file) if slot.photos else ""
+    _text(cell, name[:40], (10, TILE_H + 46), 0.45, (60, 60, 60), 1)
+
+
+def _ascii(text: str) -> str:
+    """OpenCV draws ASCII only: other characters become '?'."""
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def _text(image: np.ndarray, text: str, origin, scale: float, colour, weight: int) -> None:
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, weight, cv2.LINE_AA)

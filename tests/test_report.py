@@ -1,0 +1,173 @@
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES, photo_bytes
+
+from image_review.batch import review_batch
+from image_review.cli import cli
+from image_review.report import render_contact_sheet, render_report
+from image_review.review import review
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MISSING_RGB = (0xFD, 0xE2, 0xE2)
+
+
+class Page(HTMLParser):
+    """Collects the tags of a page with their attributes, and its text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def with_class(self, name: str) -> list[dict]:
+        return [a for _, a in self.tags if name in (a.get("class") or "").split()]
+
+
+def page_of(folder: Path) -> Page:
+    return Page(render_report(review(folder, previews=True)))
+
+
+def test_one_slot_per_view_in_shot_list_order():
+    page = page_of(EXAMPLES / "complete-phone")
+    views = [a["data-view"] for a in page.with_class("slot")]
+    assert views == [
+        "shipping_box",
+        "inner_packaging",
+        "top",
+        "bottom",
+        "front",
+        "back",
+        "left",
+        "right",
+        "screen_on",
+    ]
+    assert not page.with_class("missing")
+    images = [a for t, a in page.tags if t == "img"]
+    assert len(images) >= 9 and all(a["src"].startswith("data:image/jpeg;base64,") for a in images)
+    assert page.with_class("quad")  # the detected screen drawn on the photo
+
+
+def test_missing_views_get_empty_slots_that_say_how_to_shoot_them():
+    page = page_of(EXAMPLES / "missing-views")
+    assert [a["data-view"] for a in page.with_class("missing")] == ["bottom", "right"]
+    text = " ".join(page.text)
+    assert "turn the product over" in text and "FAIL" in text
+
+
+def test_badges_duplicates_and_unassigned_rows(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(EXAMPLES / "duplicate", folder)
+    (folder / "IMG_5555.jpg").write_bytes(photo_bytes((1200, 900), seed=9))
+    page = page_of(folder)
+    badges = page.with_class("badge")
+    assert any("error" in b["class"] for b in badges)
+    text = " ".join(page.text)
+    assert "duplicate 0.0" in text and "limit 0.4" in text
+    assert page.with_class("pair")  # the copy beside its original
+    assert page.with_class("unassigned")
+
+
+def test_the_page_loads_nothing_from_the_network():
+    page = page_of(EXAMPLES / "corrupt")
+    for tag, attrs in page.tags:
+        assert tag not in ("script", "link", "iframe")
+        for name in ("src", "href"):
+            assert not (attrs.get(name) or "").startswith(("http:", "https:", "//"))
+
+
+def test_file_names_and_text_are_escaped(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    name = "<img src=x onerror=alert(1)>.jpg"
+    (folder / name).write_bytes(photo_bytes((1200, 900)))
+    html = render_report(review(folder, previews=True))
+    assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in html
+    page = Page(html)
+    assert not any("onerror" in attrs for _, attrs in page.tags)
+    assert name in " ".join(page.text)
+
+
+def test_contact_sheet_draws_the_grid():
+    result = review(EXAMPLES / "missing-views", previews=True)
+    sheet = cv2.imdecode(np.frombuffer(render_contact_sheet(result), np.uint8), cv2.IMREAD_COLOR)
+    assert sheet.shape[1] == 3 * 360
+
+    # bottom is the 4th slot: row 1, column 0; its picture area is the missing colour
+    def missing_share(cell: np.ndarray) -> float:
+        return float((np.abs(cell.astype(int) - (226, 226, 253)).max(axis=2) < 12).mean())
+
+    assert missing_share(sheet[60 + 326 + 20 : 60 + 326 + 250, 20:340]) > 0.8
+    assert missing_share(sheet[60 + 20 : 60 + 250, 20:340]) < 0.05  # the box photo
+
+
+def test_cli_writes_report_and_sheet(tmp_path):
+    report, sheet = tmp_path / "r.html", tmp_path / "s.jpg"
+    args = [str(EXAMPLES / "heic"), "--out", str(tmp_path / "m.json")]
+    result = CliRunner().invoke(
+        cli, [*args, "--report", str(report), "--contact-sheet", str(sheet)]
+    )
+    assert result.exit_code == 0, result.output
+    assert report.read_text("utf-8").startswith("<!doctype html>")
+    assert sheet.read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_batch_reports_and_index(tmp_path):
+    root = tmp_path / "in"
+    for name in ("complete-phone", "missing-views"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    out = tmp_path / "out"
+    review_batch(root, out, jobs=1, report=True)
+    index = Page((out / "index.html").read_text("utf-8"))
+    links = [a["href"] for t, a in index.tags if t == "a"]
+    assert links == ["complete-phone/report.html", "missing-views/report.html"]
+    assert "bottom;right" in " ".join(index.text)
+    for link in links:
+        assert (out / link).is_file()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_real_browser_shows_the_missing_slot_where_it_belongs(tmp_path):
+    report = tmp_path / "report.html"
+    report.write_text(render_report(review(EXAMPLES / "missing-views", previews=True)), "utf-8")
+    shot = tmp_path / "shot.png"
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+        "--window-size=1280,1400",
+        f"--screenshot={shot}",
+        report.as_uri(),
+    ]
+    subprocess.run(command, capture_output=True, timeout=120, check=False)
+    image = cv2.imread(str(shot))
+    assert image is not None, "chromium wrote no screenshot"
+    rgb = image[..., ::-1].astype(int)
+    missing = np.abs(rgb - MISSING_RGB).max(axis=2) <= 3
+    ys, xs = np.nonzero(missing)
+    assert missing.sum() > 20_000  # two empty slots of about 280 x 180 px
+    # 4 columns at this width: bottom and right are the 4th and 8th views, in the last column
+    assert (xs > 0.70 * image.shape[1]).mean() > 0.99
+    assert np.percentile(ys, 99) - np.percentile(ys, 1) > 300  # two rows of the grid
