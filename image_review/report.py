@@ -169,7 +169,8 @@ header h1{margin:0;font-size:22px}header p{margin:4px 0 0}
     + MISSING_BACKGROUND
     + """;border-style:dashed}
 .slot h2{font-size:15px;margin:0 0 6px;padding-right:86px}
-.status{position:absolute;top:8px;right:10px;font-weight:700;font-size:12px}.pass .status{color:#2e9e5b}.fail .status{color:#c0392b}
+.status{position:absolute;top:8px;right:10px;font-weight:700;font-size:12px}
+.pass .status{color:#2e9e5b}.fail .status{color:#c0392b}
 .warn .status{color:#b07d00}
 .empty{min-height:180px;display:flex;align-items:center;justify-content:center;
 text-align:center;color:#8a1f14;padding:12px}
