@@ -127,6 +127,25 @@ def main() -> None:
             f"ratio {whole / floor:.2f} (target <= 1.5)"
         )
 
+        reported = timed(
+            [
+                *TOOL,
+                str(phone),
+                "--out",
+                str(work / "m.json"),
+                "--quiet",
+                "--report",
+                str(work / "r.html"),
+                "--contact-sheet",
+                str(work / "s.jpg"),
+            ],
+            runs,
+        )
+        print(
+            f"   with --report and --contact-sheet: {reported:.2f} s, "
+            f"+{(reported / whole - 1) * 100:.0f}% (target <= +20%)"
+        )
+
         root = work / "batch"
         batch_root(root, phone, 24)
         one = timed([*TOOL, "batch", str(root), "--out-dir", str(work / "o1"), "--jobs", "1"], 1)

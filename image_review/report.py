@@ -112,7 +112,9 @@ def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
         body = "".join(_photo(p, previews) for p in slot.photos)
     else:
         body = f'<div class="empty">Missing: {_e(VIEW_HINTS[slot.view])}</div>'
-    note = "" if slot.status == "pass" else f'<p class="note">{_e(slot.message)}</p>'
+    note = (
+        f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
+    )
     empty = " missing" if not slot.photos else ""
     return (
         f'<section class="slot {slot.status}{empty}" data-view="{_e(slot.view)}">'
