@@ -95,12 +95,13 @@ def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
     )
 
 
-def _photo(photo: PhotoResult, previews: dict[str, bytes]) -> str:
+def _photo(photo: PhotoResult, previews: dict[str, bytes], hint: str = "") -> str:
     badges = "".join(_badge(f) for f in photo.findings)
+    note = f'<p class="note">{_e(hint)}</p>' if hint else ""
     return (
         f'<div class="photo">{_image(photo, previews)}'
         f'<div class="file">{_e(photo.file)}</div>'
-        f'<ul class="badges">{badges}</ul></div>'
+        f'<ul class="badges">{badges}</ul>{note}</div>'
     )
 
 
@@ -142,7 +143,10 @@ def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
     photos = [p for p in review.photos if p.view == UNASSIGNED]
     if not photos:
         return ""
-    cells = "".join(_photo(p, previews) for p in photos)
+    cells = "".join(
+        _photo(p, previews, hint=next((f.message for f in p.findings if f.code == UNASSIGNED), ""))
+        for p in photos
+    )
     return f'<h2 class="section">Photos with no view</h2><div class="row unassigned">{cells}</div>'
 
 
@@ -221,7 +225,9 @@ def render_index(rows: Iterable[dict]) -> str:
     lines = []
     for row in rows:
         name = _e(row["submission"])
-        link = f'<a href="{_e(quote(row["submission"]))}/report.html">{name}</a>'
+        link = name  # an error row has no report to link to
+        if row["verdict"] != "error":
+            link = f'<a href="{_e(quote(row["submission"]))}/report.html">{name}</a>'
         reason = _e(row.get("reason") or "")
         lines.append(
             f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(row["verdict"])}</td>'
