@@ -27,20 +27,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from image_review.views import ALL_VIEWS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from synthetic import render_view
 
-VIEWS = (
-    "shipping_box",
-    "inner_packaging",
-    "top",
-    "bottom",
-    "front",
-    "back",
-    "left",
-    "right",
-    "screen_on",
-)
+VIEWS = ALL_VIEWS  # the eight required views and the screen switched on
 FLOOR = """
 import hashlib, sys
 from pathlib import Path

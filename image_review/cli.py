@@ -17,6 +17,22 @@ from image_review import __version__
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+SCREEN_OPTION = click.option(
+    "--screen",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Does the product have a display? auto: from submission.toml, else the photos.",
+)
+STRICT_OPTION = click.option("--strict", is_flag=True, help="Warnings fail a submission too.")
+POLICY_OPTION = click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file of thresholds that replace the defaults.",
+)
+
+
 class UsageFailure(click.ClickException):
     """A one-line error that exits with code 2 (usage, unreadable folder, broken sidecar)."""
 
@@ -59,14 +75,8 @@ def cli() -> None:
     help="Where to write the manifest JSON; '-' for standard output. "
     "[default: SUBMISSION/review-manifest.json]",
 )
-@click.option(
-    "--screen",
-    type=click.Choice(["auto", "yes", "no"]),
-    default="auto",
-    show_default=True,
-    help="Does the product have a display? auto: from submission.toml, else the photo names.",
-)
-@click.option("--strict", is_flag=True, help="Warnings fail the submission too.")
+@SCREEN_OPTION
+@STRICT_OPTION
 @click.option(
     "--format",
     "output_format",
@@ -76,12 +86,7 @@ def cli() -> None:
     help="What to print: a readable summary, or the manifest JSON.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; use the exit code.")
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A TOML file of thresholds that replace the defaults.",
-)
+@POLICY_OPTION
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -208,20 +213,9 @@ def init(submission: Path, force: bool) -> None:
     is_flag=True,
     help="Also write OUT_DIR/<submission>/report.html and OUT_DIR/index.html.",
 )
-@click.option(
-    "--screen",
-    type=click.Choice(["auto", "yes", "no"]),
-    default="auto",
-    show_default=True,
-    help="Do the products have a display? (as for a single review)",
-)
-@click.option("--strict", is_flag=True, help="Warnings fail a submission too.")
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A TOML file of thresholds that replace the defaults.",
-)
+@SCREEN_OPTION
+@STRICT_OPTION
+@POLICY_OPTION
 def batch(
     root: Path,
     out_dir: Path,

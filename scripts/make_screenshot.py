@@ -30,26 +30,34 @@ FLAGS = [
 ]
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(page: Path, output: Path, size: tuple[int, int]) -> None:
+    """A PNG of an HTML file as headless Chromium shows it in a window of `size`."""
+    if CHROMIUM is None:
+        raise RuntimeError("chromium is not installed: apt-get install chromium")
+    with tempfile.TemporaryDirectory() as profile:
+        command = [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={size[0]},{size[1]}",
+            f"--screenshot={output.resolve()}",
+            page.resolve().as_uri(),
+        ]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+
 def main() -> None:
     args = sys.argv[1:]
     submission = Path(args[0]) if args else ROOT / "fixtures/images/examples/missing-views"
     output = Path(args[1]) if len(args) > 1 else ROOT / "docs/report.png"
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        sys.exit("chromium is not installed: apt-get install chromium")
     with tempfile.TemporaryDirectory() as work:
         page = Path(work) / "report.html"
         page.write_text(render_report(review(submission, previews=True)), encoding="utf-8")
         output.parent.mkdir(parents=True, exist_ok=True)
-        command = [
-            chromium,
-            *FLAGS,
-            f"--user-data-dir={work}/profile",
-            "--window-size=1100,1000",
-            f"--screenshot={output.resolve()}",
-            page.as_uri(),
-        ]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
+        screenshot(page, output, (1100, 1000))
     print(f"wrote {output}")
 
 

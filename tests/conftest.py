@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import cv2
@@ -11,7 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "images" / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "fixtures" / "images" / "examples"
+sys.path.insert(0, str(ROOT / "scripts"))  # the fixture and screenshot helpers
 
 
 def photo_bytes(

@@ -1,6 +1,4 @@
 import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -9,13 +7,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, photo_bytes
+from make_screenshot import CHROMIUM, screenshot
 
 from image_review.batch import review_batch
 from image_review.cli import cli
 from image_review.report import render_contact_sheet, render_report
 from image_review.review import review
+from image_review.views import ALL_VIEWS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 MISSING_RGB = (0xFD, 0xE2, 0xE2)
 
 
@@ -45,17 +44,7 @@ def page_of(folder: Path) -> Page:
 def test_one_slot_per_view_in_shot_list_order():
     page = page_of(EXAMPLES / "complete-phone")
     views = [a["data-view"] for a in page.with_class("slot")]
-    assert views == [
-        "shipping_box",
-        "inner_packaging",
-        "top",
-        "bottom",
-        "front",
-        "back",
-        "left",
-        "right",
-        "screen_on",
-    ]
+    assert views == list(ALL_VIEWS)  # shot-list order, the screen last
     assert not page.with_class("missing")
     images = [a for t, a in page.tags if t == "img"]
     assert len(images) >= 9 and all(a["src"].startswith("data:image/jpeg;base64,") for a in images)
@@ -146,23 +135,7 @@ def test_a_real_browser_shows_the_missing_slot_where_it_belongs(tmp_path):
     report = tmp_path / "report.html"
     report.write_text(render_report(review(EXAMPLES / "missing-views", previews=True)), "utf-8")
     shot = tmp_path / "shot.png"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={tempfile.mkdtemp()}",
-        "--window-size=1280,1400",
-        f"--screenshot={shot}",
-        report.as_uri(),
-    ]
-    subprocess.run(command, capture_output=True, timeout=120, check=False)
+    screenshot(report, shot, (1280, 1400))
     image = cv2.imread(str(shot))
     assert image is not None, "chromium wrote no screenshot"
     rgb = image[..., ::-1].astype(int)
