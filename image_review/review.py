@@ -2,7 +2,8 @@
 
 discover -> assign views -> for each photo: read once, decode once, measure, judge ->
 duplicates -> requirements. Pixels are dropped as soon as a photo is measured; only a
-128x128 thumbnail per photo is kept for the duplicate check.
+256-pixel grey thumbnail per photo is kept for the copy check (and a small JPEG preview
+when a report is asked for).
 """
 
 from __future__ import annotations
@@ -52,13 +53,13 @@ def review(
     reports, made from the same decode.
     Raises SubmissionError when the folder cannot be read, SidecarError for a broken sidecar.
     """
+    if screen not in SCREEN_CHOICES:
+        raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
     folder = Path(folder)
     found = discover(folder)
     sidecar = read_sidecar(folder)
     assignments, findings = assign_views(found.photos, sidecar)
     findings += _discovery_findings(found)
-    if screen not in SCREEN_CHOICES:
-        raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
 
     def one(photo_file: PhotoFile) -> Examined:
         assignment = assignments[photo_file.rel]

@@ -196,3 +196,25 @@ def test_a_screen_printed_on_the_box_does_not_count_as_lit(tmp_path):
     shutil.copy(EXAMPLES.parent / "screens" / "printed.jpg", folder / "01_box.jpg")
     result = review(folder, screen="yes")
     assert screen_requirement(result).status == "fail"
+
+
+REAL_NAMES = {
+    "shipping_box": ["Box 1.JPG", "外包装箱.jpg", "outer-packaging.jpeg", "carton (2).png"],
+    "inner_packaging": ["inner box.jpg", "包装内部.jpg", "foam_insert.jpg", "開箱.jpg"],
+    "top": ["03 Top View.jpg", "頂部.jpg", "俯视图.jpg"],
+    "bottom": ["underside.jpg", "底部照片.jpg", "04-BOTTOM.jpg"],
+    "front": ["front1.jpg", "正面图.jpg", "Front (1).jpg"],
+    "back": ["rear.jpg", "背面照片.jpeg", "back_side.jpg"],
+    "left": ["left-side.jpg", "左側面.jpg", "side-left.jpg"],
+    "right": ["RIGHT.jpg", "右侧面图.jpg", "right edge.jpg"],
+    "screen_on": ["开机画面.jpg", "Screen On.jpg", "屏幕点亮.jpg", "display on test.jpg"],
+}
+
+
+@pytest.mark.parametrize(("view", "name"), [(v, n) for v, ns in REAL_NAMES.items() for n in ns])
+def test_names_real_sellers_use_are_understood(tmp_path, view, name):
+    from image_review.submission import assign_views, discover
+
+    (tmp_path / name).write_bytes(photo_bytes((64, 48)))
+    assigned, _ = assign_views(discover(tmp_path).photos, None)
+    assert assigned[name].view == view
