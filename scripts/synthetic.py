@@ -240,6 +240,47 @@ def _paper(img, rng) -> None:
     img[:] = img * (1 - 0.8 * ink) + 30 * 0.8 * ink
 
 
+def _landscape(h: int, w: int) -> np.ndarray:
+    """A photo-like picture for a TV or monitor: sky, hills and a sun."""
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    sky = (1 - y) * np.array([235, 190, 120], np.float32) + y * np.array([250, 230, 200])
+    img = np.broadcast_to(sky, (h, w, 3)).astype(np.float32).copy()
+    hills = (0.55 + 0.1 * np.sin(np.linspace(0, 6, w))) * h
+    rows = np.arange(h)[:, None]
+    img[rows >= hills[None, :]] = (60, 150, 70)
+    cv2.circle(img, (int(w * 0.8), int(h * 0.25)), int(h * 0.08), (80, 220, 250), -1, AA)
+    return img
+
+
+def _big_screen(img, box, lit: bool, stand: bool) -> None:
+    """A monitor or TV: a black bezel around a picture (lit) or dark glass with a glare."""
+    x0, y0, x1, y1 = box
+    _shadow(img, x0, y0, x1, y1)
+    if stand:
+        cv2.rectangle(
+            img, ((x0 + x1) // 2 - 40, y1), ((x0 + x1) // 2 + 40, y1 + 140), (60,) * 3, -1
+        )
+    cv2.rectangle(img, (x0, y0), (x1, y1), (25, 25, 28), -1)
+    b = 14
+    if lit:
+        img[y0 + b : y1 - b, x0 + b : x1 - b] = _landscape(y1 - y0 - 2 * b, x1 - x0 - 2 * b)
+    else:
+        glare = np.zeros(img.shape[:2], np.float32)
+        cv2.rectangle(glare, ((x0 + x1) // 2, y0 + 30), ((x0 + x1) // 2 + 160, y1 - 30), 0.25, -1)
+        glare = cv2.GaussianBlur(glare, (0, 0), 20)
+        img[:] = img * (1 - glare[..., None]) + 200 * glare[..., None]
+
+
+def _laptop(img, rng) -> None:
+    """An open laptop: a lit page of text above a silver keyboard deck."""
+    x0, y0, x1, y1 = 330, 120, 950, 520
+    cv2.rectangle(img, (x0, y0), (x1, y1), (40, 40, 44), -1)
+    img[y0 + 18 : y1 - 18, x0 + 18 : x1 - 18] = 248
+    _text_lines(img, (x0 + 18, y0 + 18, x1 - 18, y1 - 18), (50, 50, 50), rng)
+    deck = np.array([[330, 520], [950, 520], [1050, 800], [230, 800]], np.int32)
+    cv2.fillConvexPoly(img, deck, (170, 170, 175), AA)
+
+
 SCENES = (
     "on",
     "off",
@@ -249,6 +290,10 @@ SCENES = (
     "lit_window",
     "printed",
     "paper",
+    "monitor_on",
+    "tv_on",
+    "tv_off",
+    "laptop_on",
 )
 
 
@@ -273,6 +318,13 @@ def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, H
         _printed_screen(img, rng)
     elif scene == "paper":
         _paper(img, rng)
+    elif scene == "monitor_on":
+        _big_screen(img, (300, 150, 980, 560), lit=True, stand=True)
+    elif scene in ("tv_on", "tv_off"):
+        img[:] = np.array([200, 205, 210], np.float32)  # a wall
+        _big_screen(img, (200, 170, 1080, 670), lit=scene == "tv_on", stand=False)
+    elif scene == "laptop_on":
+        _laptop(img, rng)
     else:
         raise ValueError(f"unknown scene {scene!r}")
     return _camera(img, rng, size)

@@ -29,6 +29,10 @@ def screen_of(name: str) -> dict:
         ("off.jpg", False),
         ("off_glare.jpg", False),
         ("lit_window.jpg", False),
+        ("monitor_on.jpg", True),
+        ("tv_on.jpg", True),
+        ("laptop_on.jpg", True),
+        ("tv_off.jpg", False),
         ("dark_mode_on.jpg", True),
         pytest.param(
             "printed.jpg",
