@@ -107,16 +107,27 @@ def test_batch_command_exit_codes(root, tmp_path):
     )
 
 
-def test_killed_batch_resumes_without_losing_or_half_writing(tmp_path):
+@pytest.fixture
+def twelve(tmp_path):
+    """Twelve passing submissions, the output folder, and the batch command line."""
     root = tmp_path / "in"
     for i in range(12):
         shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
-    process = subprocess.Popen([*command, "--jobs", "2"], start_new_session=True)
+    return out, command
+
+
+def wait_for_rows(out, count: int) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*/summary-row.json"))) < 3:
+    while time.monotonic() < deadline and len(list(out.glob("*/summary-row.json"))) < count:
         time.sleep(0.05)
+
+
+def test_killed_batch_resumes_without_losing_or_half_writing(twelve):
+    out, command = twelve
+    process = subprocess.Popen([*command, "--jobs", "2"], start_new_session=True)
+    wait_for_rows(out, 3)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     for manifest in out.glob("*/review-manifest.json"):
@@ -129,18 +140,12 @@ def test_killed_batch_resumes_without_losing_or_half_writing(tmp_path):
     assert not list(out.rglob(".*.tmp"))
 
 
-def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path):
-    root = tmp_path / "in"
-    for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
+def test_ctrl_c_stops_cleanly_and_resume_finishes(twelve):
+    out, command = twelve
     process = subprocess.Popen(
         [*command, "--jobs", "2"], start_new_session=True, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(out.glob("*/summary-row.json")):
-        time.sleep(0.05)
+    wait_for_rows(out, 1)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
