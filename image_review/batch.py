@@ -106,7 +106,7 @@ def review_one(
 ) -> dict[str, Any]:
     """Review one submission, write its manifest (and report) and its row; never raises
     for bad input."""
-    from image_review.manifest import dumps, summary
+    from image_review.manifest import summary, write_manifest
     from image_review.review import review
     from image_review.sidecar import SidecarError
 
@@ -120,7 +120,7 @@ def review_one(
         reason = f"internal error ({type(err).__name__}: {err}); please report it"
         row = {**_empty_row(job.name), "verdict": "error", "reason": reason}
     else:
-        write_atomic(job.out / MANIFEST_NAME, dumps(result, strict).encode("utf-8"))
+        write_manifest(result, job.out / MANIFEST_NAME, strict)
         if report:
             from image_review.report import render_report
 
