@@ -226,13 +226,14 @@ def _printed_screen(img, rng) -> None:
     _text(img, "PHONE X", (420, 200), cv2.FONT_HERSHEY_DUPLEX, 1.6, (40, 40, 40), 3)
 
 
-def _paper(img, rng) -> None:
-    """A printed sheet of text lying on a dark wooden desk."""
+def _paper(img, rng, text: bool = True) -> None:
+    """A sheet of paper (printed with text, or blank) lying on a dark wooden desk."""
     img *= 0.35  # a dark desk
     sheet = np.array([[430, 110], [880, 140], [850, 850], [400, 820]], np.int32)
     cv2.fillConvexPoly(img, sheet, (238, 240, 240), AA)
     page = np.zeros_like(img)
-    _text_lines(page, (0, 0, 440, 700), (255, 255, 255), rng)
+    if text:
+        _text_lines(page, (0, 0, 440, 700), (255, 255, 255), rng)
     warp = cv2.getPerspectiveTransform(
         np.float32([[0, 0], [440, 0], [440, 700], [0, 700]]), sheet.astype(np.float32)
     )
@@ -290,6 +291,7 @@ SCENES = (
     "lit_window",
     "printed",
     "paper",
+    "blank_paper",
     "monitor_on",
     "tv_on",
     "tv_off",
@@ -316,8 +318,8 @@ def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, H
         _window(img, rng)
     elif scene == "printed":
         _printed_screen(img, rng)
-    elif scene == "paper":
-        _paper(img, rng)
+    elif scene in ("paper", "blank_paper"):
+        _paper(img, rng, text=scene == "paper")
     elif scene == "monitor_on":
         _big_screen(img, (300, 150, 980, 560), lit=True, stand=True)
     elif scene in ("tv_on", "tv_off"):

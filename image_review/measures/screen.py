@@ -30,6 +30,7 @@ MAX_ASPECT = 3.6
 DARK_MODE_MEDIAN = 100  # a screen this dark inside may be in dark mode: look for text rows
 LIGHT_PAGE_MEDIAN = 160  # a screen this bright inside may be a page: look for text rows
 MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
+FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
 ON_SCORE = 0.30  # at or above: on
 UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
 
@@ -127,8 +128,8 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
     """The numbers of one candidate (on the work image)."""
     value, sat, hue, edges = planes["value"], planes["sat"], planes["hue"], planes["edges"]
     h, w = value.shape
-    x0, y0 = np.floor(_scaled(quad, 1.15).min(axis=0)).astype(int).clip(0)
-    x1, y1 = np.ceil(_scaled(quad, 1.15).max(axis=0)).astype(int) + 1
+    x0, y0 = np.floor(_scaled(quad, FIELD[1]).min(axis=0)).astype(int).clip(0)
+    x1, y1 = np.ceil(_scaled(quad, FIELD[1]).max(axis=0)).astype(int) + 1
     x1, y1 = min(x1, w), min(y1, h)
     offset = np.array([x0, y0], np.float32)
     shape = (y1 - y0, x1 - x0)
@@ -140,11 +141,15 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
 
     inside, body = mask(0.9), mask(1.0)
     ring, thin, rim = mask(1.15) & ~body, mask(1.07) & ~body, mask(1.03) & ~body
+    field = mask(FIELD[1]) & ~mask(FIELD[0])
     if inside.sum() < 50 or ring.sum() < 50:
         return None
     v, s, hh, e, te = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges, planes["text"]))
     v_in = v[inside]
     median, p90 = _percentiles(v_in, 0.5, 0.9)
+    field_p25, field_median, field_p75, field_p90 = (
+        _percentiles(v[field], 0.25, 0.5, 0.75, 0.9) if field.sum() > 50 else (0.0,) * 4
+    )
     bright = inside & (v > 80)
     vivid = bright & (s > 80)
     hues = np.bincount(hh[vivid] // 15, minlength=12) if vivid.any() else np.zeros(12)
@@ -176,6 +181,9 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "vivid_share": float(vivid.sum() / max(1, inside.sum())),
         "glare_share": float(((v >= 250) & (s < 40) & (te == 0))[inside].mean()),
         "border_touch": float(touch),
+        "field_median": field_median,
+        "field_spread": field_p75 - field_p25,
+        "field_p90": field_p90,
         "dark_share": float((v_in < 50).mean()),
     }
 
@@ -241,7 +249,15 @@ def on_score(n: dict[str, float]) -> float:
     dark_frame = _clip((n["inside_median"] + 60 - bezel) / 40) * (n["inside_median"] < 100)
     dark_mode = _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * dark_frame
     not_glare = 1 - _clip((n["glare_share"] - 0.25) / 0.3)
-    return rect * inside * max(colour_ui, icons_on_dark, text_page, dark_mode) * not_glare
+    # Ink is never brighter than the paper it is printed on: a light "screen" whose whites
+    # stay below a flat, bright field all around it is printed on that field (a retail box).
+    printed = (
+        _clip((n["field_p90"] - n["inside_p90"] + 5) / 15)
+        * _clip((30 - n["field_spread"]) / 15)
+        * _clip((n["field_median"] - 150) / 30)
+    )
+    light = max(colour_ui, text_page) * (1 - printed)
+    return rect * inside * max(light, icons_on_dark, dark_mode) * not_glare
 
 
 def _dark_display(n: dict[str, float]) -> bool:
