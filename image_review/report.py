@@ -83,7 +83,9 @@ def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
     data = base64.b64encode(preview).decode("ascii")
     overlay = ""
     screen = photo.measures.get("screen") or {}
-    if screen.get("quad") and photo.width and photo.height:
+    # Outline a lit screen, or the screen of a photo named as showing it on.
+    shown = screen.get("state") == "on" or photo.screen_label
+    if shown and screen.get("quad") and photo.width and photo.height:
         points = " ".join(f"{x},{y}" for x, y in screen["quad"])
         overlay = (
             f'<svg viewBox="0 0 {photo.width} {photo.height}" preserveAspectRatio="none">'
