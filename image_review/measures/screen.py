@@ -6,13 +6,16 @@
    is closed with a rectangle about 2% of the long side so icons and text merge.
 2. Numbers per candidate, inside a slightly shrunk quad and in a ring around it: median
    and 90th-percentile brightness, the ring's brightness (the bezel), colourfulness and how
-   many hues are lit, edge density (text, icons), the clipped-white share (glare) and how
-   much of the quad touches the photo's border.
-3. A lit display is bright, rectangular, brighter than its bezel, and shows content:
-   either colourful UI (several lit hues) or bright text on a light page inside a dark
-   bezel. Glare (washed-out white blobs), reflections on dark glass, a printed box and a
-   window lack one of these. The best candidate's score decides: `on`, `uncertain`;
-   otherwise `off` when a dark display-shaped quad is there, else `none`.
+   many hues are lit, edge density, text strokes and the rows they form, the clipped-white
+   share (glare), how much of the quad touches the photo's border, and the field further
+   out that the device lies on.
+3. A lit display is rectangular and shows content of its own: colourful UI brighter than
+   its bezel, icons in many hues on a dark wallpaper, rows of dark text on a bright page in
+   a dark bezel, or rows of light text on a dark screen (dark mode). Glare, reflections on
+   dark glass, a window, a keyboard and a screen printed on a box (whites below the flat
+   bright box around it) lack one of these. The best candidate's score (`on_score`)
+   decides: `on`, `uncertain`; otherwise `off` when a dark display-shaped quad is there,
+   else `none`.
 """
 
 from __future__ import annotations
