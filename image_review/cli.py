@@ -312,22 +312,31 @@ class _Progress:
     type=click.Path(path_type=Path),
     help="Folder of the photos the labels name. [default: the labels file's folder/images]",
 )
-def eval_screen(labels: Path, images: Path | None) -> None:
+@click.option(
+    "--outlines",
+    type=click.Path(path_type=Path),
+    help="CSV of hand-drawn screen outlines (columns file, outline): also report how well "
+    "each quad drawn on a lit screen sits on it.",
+)
+def eval_screen(labels: Path, images: Path | None, outlines: Path | None) -> None:
     """Measure the lit-screen detector against LABELS.csv (columns file, screen_on).
 
     screen_on is yes, no or na (no display in view; counts as not on). The detector sees
     the pixels only, never the file names. Prints the confusion matrix, precision, recall,
-    specificity, balanced accuracy and every miss.
+    specificity, balanced accuracy and every miss. With --outlines, each quad drawn on a
+    photo detected on is compared with its outline (intersection over union, IoU); the
+    outline is four corners "x y x y x y x y" in percent of the width and height.
 
     \b
     Example:
         image-review eval-screen ../shared/datasets/screen-dev/labels.csv \\
-            --images ../shared/datasets/screen-dev/images
+            --images ../shared/datasets/screen-dev/images \\
+            --outlines benchmarks/screen-dev-outlines.csv
     """
-    from image_review.evaluate import LabelsError, evaluate_screen
+    from image_review.evaluate import QUAD_MATCH, LabelsError, evaluate_screen
 
     try:
-        result = evaluate_screen(labels, images or labels.parent / "images")
+        result = evaluate_screen(labels, images or labels.parent / "images", outlines)
     except LabelsError as err:
         raise UsageFailure(str(err)) from None
     click.echo(
@@ -343,6 +352,16 @@ def eval_screen(labels: Path, images: Path | None) -> None:
         click.echo("\nmisses (file, truth, detected state, on-score):")
         for name, truth, state, score in result.misses:
             click.echo(f"  {name}  {truth}  {state}  {score:.3f}")
+    if result.quad_overlaps:
+        overlaps = sorted(result.quad_overlaps.items(), key=lambda item: item[1])
+        click.echo(
+            f"\nquad on the screen (IoU >= {QUAD_MATCH}): {result.quads_on_screen} of "
+            f"{len(overlaps)} photos detected on; median IoU "
+            f"{sorted(iou for _, iou in overlaps)[len(overlaps) // 2]:.2f}"
+        )
+        for name, iou in overlaps:
+            if iou < QUAD_MATCH:
+                click.echo(f"  {name}  IoU {iou:.2f}")
     if result.skipped:
         click.echo(f"\nskipped (missing or unreadable): {', '.join(result.skipped)}")
 

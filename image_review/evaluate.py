@@ -1,7 +1,10 @@
 """Evaluate the screen detector on a labelled folder of photos.
 
 The labels file has the columns `file` and `screen_on` (yes / no / na). The detector sees
-the pixels alone: each photo is read from its bytes, never by its name.
+the pixels alone: each photo is read from its bytes, never by its name. An optional
+outlines file (columns `file` and `outline`: four corners as percent of the width and
+height) holds hand-drawn screen outlines; each quad drawn on a photo detected `on` is
+compared with it by intersection over union.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import cv2
+import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
 from image_review.measures.screen import measure_screen
@@ -30,6 +36,7 @@ class ScreenEvaluation:
         default_factory=list
     )  # file, truth, state, score
     skipped: list[str] = field(default_factory=list)
+    quad_overlaps: dict[str, float] = field(default_factory=dict)  # file: IoU with outline
 
     @property
     def precision(self) -> float:
@@ -46,6 +53,14 @@ class ScreenEvaluation:
     @property
     def balanced_accuracy(self) -> float:
         return (self.recall + self.specificity) / 2
+
+    @property
+    def quads_on_screen(self) -> int:
+        """Detected quads that overlap the hand-drawn outline by at least QUAD_MATCH."""
+        return sum(iou >= QUAD_MATCH for iou in self.quad_overlaps.values())
+
+
+QUAD_MATCH = 0.5  # intersection over union at which a quad counts as on the screen
 
 
 def read_labels(labels: Path) -> list[tuple[str, bool]]:
@@ -66,9 +81,40 @@ def read_labels(labels: Path) -> list[tuple[str, bool]]:
     return out
 
 
-def evaluate_screen(labels: Path, images: Path) -> ScreenEvaluation:
+def read_outlines(outlines: Path) -> dict[str, np.ndarray]:
+    """file: its screen outline, four (x, y) corners as fractions of the width and height."""
+    try:
+        with outlines.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as err:
+        raise LabelsError(f"{outlines}: cannot be read ({err.strerror})") from None
+    out = {}
+    for number, row in enumerate(rows, start=2):
+        try:
+            corners = np.array([float(x) for x in (row.get("outline") or "").split()])
+        except ValueError:
+            corners = np.array([])
+        if corners.size != 8 or not ((corners >= 0) & (corners <= 100)).all():
+            raise LabelsError(
+                f"{outlines}: line {number}: outline must be 8 numbers from 0 to 100 "
+                "(x y of four corners, percent of the width and height)"
+            )
+        out[row.get("file") or ""] = corners.reshape(4, 2) / 100
+    return out
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two convex quads (any consistent units)."""
+    a, b = (cv2.convexHull(q.astype(np.float32)) for q in (a, b))
+    shared, _ = cv2.intersectConvexConvex(a, b)
+    union = cv2.contourArea(a) + cv2.contourArea(b) - shared
+    return float(shared / union) if union > 0 else 0.0
+
+
+def evaluate_screen(labels: Path, images: Path, outlines: Path | None = None) -> ScreenEvaluation:
     """Run the detector on every labelled photo and count its answers."""
     result = ScreenEvaluation()
+    drawn = read_outlines(outlines) if outlines else {}
     for name, truth in read_labels(labels):
         path = images / name
         try:
@@ -79,6 +125,10 @@ def evaluate_screen(labels: Path, images: Path) -> ScreenEvaluation:
             continue
         screen = measure_screen(frame)
         said_on = screen["state"] == "on"
+        if said_on and name in drawn:
+            size = np.array([frame.width, frame.height], np.float32)
+            quad = np.array(screen["quad"], np.float32) / size
+            result.quad_overlaps[name] = overlap(quad, drawn[name])
         if truth and said_on:
             result.tp += 1
         elif truth:
