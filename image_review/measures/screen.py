@@ -32,10 +32,12 @@ MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
 MAX_ASPECT = 3.6
 DARK_MODE_MEDIAN = 100  # a screen this dark inside may be in dark mode: look for text rows
 LIGHT_PAGE_MEDIAN = 160  # a screen this bright inside may be a page: look for text rows
+STROKE_CONTRAST = 60  # top-hat depth of a text stroke
 MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
 ON_SCORE = 0.30  # at or above: on
 UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
+SCREEN_EDGE = 40  # mean brightness step from a lit screen to its bezel
 
 
 def _clip(x: float) -> float:
@@ -219,15 +221,29 @@ def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[fl
         return 0.0, 0
     k = max(3, int(0.04 * min(flat.shape)))
     hat = cv2.MORPH_BLACKHAT if light_page else cv2.MORPH_TOPHAT
-    strokes = cv2.morphologyEx(flat, hat, np.ones((k, k), np.uint8)) > 60
+    strokes = cv2.morphologyEx(flat, hat, np.ones((k, k), np.uint8)) > STROKE_CONTRAST
     rows = 0
     for axis in (1, 0):  # text may run along either side of the screen
         profile = strokes.mean(axis=axis)
-        lit = profile > 0.02
         ruled = (profile > 0.5).mean() > 0.1  # long lines across: a keyboard or a grid
-        if 0.25 < lit.mean() < 0.9 and not ruled:
-            rows = max(rows, int(np.count_nonzero(lit[1:] != lit[:-1])) // 2)
+        if not ruled:
+            rows = max(rows, _rows(profile))
     return float(strokes.mean()), rows
+
+
+def _rows(profile: np.ndarray) -> int:
+    """Rows of text in a stroke profile: runs well above its typical peak, parted by gaps
+    nearly free of strokes (the scattered edges of a keyboard or a texture leave none)."""
+    peak = float(np.percentile(profile, 95))
+    if peak < 0.03:
+        return 0
+    rows, in_row = 0, False
+    for share in profile:
+        if not in_row and share > 0.35 * peak:
+            rows, in_row = rows + 1, True
+        elif in_row and share < 0.1 * peak:
+            in_row = False
+    return rows
 
 
 def on_score(n: dict[str, float]) -> float:
@@ -274,6 +290,72 @@ def _ordered(quad: np.ndarray) -> np.ndarray:
     angles = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
     quad = quad[np.argsort(angles)]
     return np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)
+
+
+def outline(value: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The whole lit screen around the content that proved it lit (an icon, a widget, a
+    text block, part of the wallpaper).
+
+    In a copy turned so the quad is upright, each side moves outward to the first strong
+    step from brighter inside to darker outside (the edge of the lit screen against its
+    bezel), if there is one before the photo's edge; otherwise it stays. When a side moved,
+    the outline is the upright box it reached (a quad of content may be skewed), turned
+    back. Two rounds, as each side's reach depends on the others.
+    """
+    quad = _ordered(quad)
+    (cx, cy), _, angle = cv2.minAreaRect(quad)
+    turn = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+    h, w = value.shape
+    frame = cv2.transform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), turn)[0]
+    turn[:, 2] -= frame.min(axis=0)
+    size = tuple(int(x) for x in np.ceil(frame.max(axis=0) - frame.min(axis=0)))
+    upright = cv2.warpAffine(value, turn, size).astype(np.float32)
+    seen = cv2.warpAffine(np.ones_like(value), turn, size, flags=cv2.INTER_NEAREST) > 0
+    corners = cv2.transform(quad[None], turn)[0]
+    box = np.concatenate([corners.min(axis=0), corners.max(axis=0)])  # x0, y0, x1, y1
+    start = box.copy()
+    for _ in range(2):
+        x0, y0, x1, y1 = np.round(box).astype(int)
+        width, height = upright.shape[1], upright.shape[0]
+        box = np.array(
+            [
+                x0 - _reach(upright.T, seen.T, x0, (y0, y1)),
+                y0 - _reach(upright, seen, y0, (x0, x1)),
+                x1 + _reach(upright.T[::-1], seen.T[::-1], width - 1 - x1, (y0, y1)),
+                y1 + _reach(upright[::-1], seen[::-1], height - 1 - y1, (x0, x1)),
+            ],
+            np.float32,
+        )
+    if np.allclose(box, start):
+        return quad
+    x0, y0, x1, y1 = box
+    moved = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    return cv2.transform(moved[None], cv2.invertAffineTransform(turn))[0]
+
+
+def _reach(plane: np.ndarray, seen: np.ndarray, row: int, span: tuple[int, int]) -> int:
+    """How far above `row` the first lit-to-dark step is (0 if none): the mean of
+    below-minus-above across `span`, where the photo is seen on both sides."""
+    gap = 2
+    left, right = max(span[0], 0), min(span[1], plane.shape[1])
+    if row <= gap or right - left < 3:
+        return 0
+    rows = slice(0, row + gap + 1)
+    values, known = plane[rows, left:right], seen[rows, left:right]
+    step = values[2 * gap :] - values[: -2 * gap]  # centred on rows gap .. row
+    both = known[2 * gap :] & known[: -2 * gap]
+    counted = both.sum(axis=1)
+    mean_step = (step * both).sum(axis=1) / np.maximum(counted, 1)
+    best, at = 0.0, 0
+    for centre in range(row, gap - 1, -1):
+        index = centre - gap
+        if counted[index] < 0.5 * (right - left):
+            break  # the photo's edge
+        if mean_step[index] > best:
+            best, at = mean_step[index], row - centre
+        if best >= SCREEN_EDGE and mean_step[index] < 0.5 * best:
+            break  # past the first strong step
+    return at if best >= SCREEN_EDGE else 0
 
 
 def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
@@ -324,6 +406,8 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     else:
         state, quad, numbers = "none", None, None
     to_full = frame.width / size[0]
+    if state in ("on", "uncertain"):
+        quad = outline(planes["value"], quad)
     if quad is not None:
         quad = _ordered(quad)
         numbers = {**numbers, "unevenness": unevenness(planes["value"], quad)}
