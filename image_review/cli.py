@@ -333,7 +333,7 @@ def eval_screen(labels: Path, images: Path | None, outlines: Path | None) -> Non
             --images ../shared/datasets/screen-dev/images \\
             --outlines benchmarks/screen-dev-outlines.csv
     """
-    from image_review.evaluate import QUAD_MATCH, LabelsError, evaluate_screen
+    from image_review.evaluate import QUAD_INSIDE, QUAD_MATCH, LabelsError, evaluate_screen
 
     try:
         result = evaluate_screen(labels, images or labels.parent / "images", outlines)
@@ -354,14 +354,17 @@ def eval_screen(labels: Path, images: Path | None, outlines: Path | None) -> Non
             click.echo(f"  {name}  {truth}  {state}  {score:.3f}")
     if result.quad_overlaps:
         overlaps = sorted(result.quad_overlaps.items(), key=lambda item: item[1])
+        middle = overlaps[len(overlaps) // 2][1][0]
         click.echo(
-            f"\nquad on the screen (IoU >= {QUAD_MATCH}): {result.quads_on_screen} of "
-            f"{len(overlaps)} photos detected on; median IoU "
-            f"{sorted(iou for _, iou in overlaps)[len(overlaps) // 2]:.2f}"
+            f"\nquads of the {len(overlaps)} photos detected on, against the outlines:\n"
+            f"  lie on the screen ({QUAD_INSIDE:.0%} of the quad inside)   "
+            f"{result.quads_inside}\n"
+            f"  outline the screen (IoU >= {QUAD_MATCH})            {result.quads_outlining}\n"
+            f"  median IoU                                 {middle:.2f}"
         )
-        for name, iou in overlaps:
-            if iou < QUAD_MATCH:
-                click.echo(f"  {name}  IoU {iou:.2f}")
+        for name, (iou, inside) in overlaps:
+            if iou < QUAD_MATCH or inside < QUAD_INSIDE:
+                click.echo(f"  {name}  IoU {iou:.2f}  inside {inside:.0%}")
     if result.skipped:
         click.echo(f"\nskipped (missing or unreadable): {', '.join(result.skipped)}")
 

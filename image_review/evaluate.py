@@ -36,7 +36,8 @@ class ScreenEvaluation:
         default_factory=list
     )  # file, truth, state, score
     skipped: list[str] = field(default_factory=list)
-    quad_overlaps: dict[str, float] = field(default_factory=dict)  # file: IoU with outline
+    # file: (intersection over union, share of the quad inside the outline)
+    quad_overlaps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -55,12 +56,18 @@ class ScreenEvaluation:
         return (self.recall + self.specificity) / 2
 
     @property
-    def quads_on_screen(self) -> int:
-        """Detected quads that overlap the hand-drawn outline by at least QUAD_MATCH."""
-        return sum(iou >= QUAD_MATCH for iou in self.quad_overlaps.values())
+    def quads_outlining(self) -> int:
+        """Quads that outline the screen: IoU with the hand-drawn outline >= QUAD_MATCH."""
+        return sum(iou >= QUAD_MATCH for iou, _ in self.quad_overlaps.values())
+
+    @property
+    def quads_inside(self) -> int:
+        """Quads lying on the screen: at least QUAD_INSIDE of their area within the outline."""
+        return sum(inside >= QUAD_INSIDE for _, inside in self.quad_overlaps.values())
 
 
-QUAD_MATCH = 0.5  # intersection over union at which a quad counts as on the screen
+QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
+QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
 
 
 def read_labels(labels: Path) -> list[tuple[str, bool]]:
@@ -103,12 +110,13 @@ def read_outlines(outlines: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two convex quads (any consistent units)."""
-    a, b = (cv2.convexHull(q.astype(np.float32)) for q in (a, b))
-    shared, _ = cv2.intersectConvexConvex(a, b)
-    union = cv2.contourArea(a) + cv2.contourArea(b) - shared
-    return float(shared / union) if union > 0 else 0.0
+def overlap(quad: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Intersection over union of two convex quads, and the share of `quad` inside `truth`."""
+    quad, truth = (cv2.convexHull(q.astype(np.float32)) for q in (quad, truth))
+    shared, _ = cv2.intersectConvexConvex(quad, truth)
+    area = cv2.contourArea(quad)
+    union = area + cv2.contourArea(truth) - shared
+    return (float(shared / union) if union > 0 else 0.0, float(shared / area) if area else 0.0)
 
 
 def evaluate_screen(labels: Path, images: Path, outlines: Path | None = None) -> ScreenEvaluation:

@@ -8,12 +8,13 @@ from click.testing import CliRunner
 from conftest import EXAMPLES
 
 from image_review.cli import cli
-from image_review.evaluate import LabelsError, evaluate_screen, read_labels
+from image_review.evaluate import LabelsError, evaluate_screen, overlap, read_labels, read_outlines
 from image_review.imaging import decode
-from image_review.measures.screen import measure_screen
+from image_review.measures.screen import measure_screen, outline
 
 SCREENS = EXAMPLES.parent / "screens"
 SCREEN_DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "screen-dev"
+OUTLINES = Path(__file__).resolve().parents[1] / "benchmarks" / "screen-dev-outlines.csv"
 
 
 def screen_of(name: str) -> dict:
@@ -65,6 +66,41 @@ def test_the_quad_sits_on_the_lit_screen():
     assert 0.6 * 244 * 472 < area < 1.3 * 244 * 472
     assert 0 <= screen["confidence"] <= 1
     assert {"inside_median", "bezel_median", "glare_share", "unevenness"} <= set(screen)
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+
+def device(table: int, body: int, screen: int) -> np.ndarray:
+    """A 400x300 luminance picture: a device body (60..340, 30..270) on a table, its
+    screen (80..320, 50..250) lit evenly."""
+    gray = np.full((300, 400), table, np.uint8)
+    gray[30:270, 60:340] = body
+    gray[50:250, 80:320] = screen
+    return gray
+
+
+def test_the_outline_grows_from_lit_content_to_the_screens_edge():
+    icon = box(150, 100, 190, 140)  # the content that proved the screen lit
+    grown = outline(device(table=120, body=20, screen=200), icon)
+    iou, inside = overlap(grown, box(80, 50, 320, 250))
+    assert iou > 0.9 and inside > 0.95
+
+
+def test_the_outline_stops_at_a_light_bezel_before_the_devices_edge():
+    icon = box(150, 100, 190, 140)
+    # A white phone on a dark table: its body's edge is the strongest bright-to-dark step,
+    # but the outline must not cross the light bezel to reach it.
+    kept = outline(device(table=30, body=235, screen=150), icon)
+    assert overlap(kept, box(80, 50, 320, 250))[1] == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_outline_keeps_a_side_with_no_edge_before_the_photos_edge():
+    gray = device(table=120, body=20, screen=200)[:, 150:]  # the screen runs off the left
+    grown = outline(gray, box(40, 100, 80, 140))
+    # Right, top and bottom reach the bezel; the left side meets no edge and stays.
+    assert overlap(grown, box(40, 50, 170, 250))[0] > 0.9
 
 
 def test_quad_is_in_full_size_pixels():
@@ -124,6 +160,46 @@ def test_eval_screen_command_prints_the_figures(tmp_path):
     assert missing.exit_code == 2
 
 
+def test_quads_are_scored_against_hand_drawn_outlines(tmp_path):
+    labels = write_labels(tmp_path)
+    outlines = tmp_path / "outlines.csv"
+    # on.jpg: the synthetic phone's display, 390..634 x 152..624 of 1024x768 (in percent);
+    # white_on_white.jpg: a deliberately wrong outline in the top-left corner.
+    outlines.write_text(
+        "file,outline\non.jpg,38.1 19.8 61.9 19.8 61.9 81.3 38.1 81.3\n"
+        "white_on_white.jpg,0 0 10 0 10 10 0 10\n"
+    )
+    result = evaluate_screen(labels, SCREENS, outlines)
+    assert result.quad_overlaps["on.jpg"][0] > 0.6
+    assert result.quad_overlaps["white_on_white.jpg"] == (0.0, 0.0)
+    assert (result.quads_outlining, result.quads_inside) == (1, 1)
+    printed = CliRunner().invoke(
+        cli, ["eval-screen", str(labels), "--images", str(SCREENS), "--outlines", str(outlines)]
+    )
+    assert printed.exit_code == 0, printed.output
+    assert "white_on_white.jpg  IoU 0.00" in printed.output
+
+
+def test_bad_outlines_are_refused(tmp_path):
+    outlines = tmp_path / "outlines.csv"
+    outlines.write_text("file,outline\na.jpg,1 2 3\n")
+    with pytest.raises(LabelsError, match="line 2: outline must be 8 numbers"):
+        read_outlines(outlines)
+    outlines.write_text("file,outline\na.jpg,0 0 100 0 100 120 0 100\n")
+    with pytest.raises(LabelsError, match="from 0 to 100"):
+        read_outlines(outlines)
+    result = CliRunner().invoke(
+        cli, ["eval-screen", str(write_labels(tmp_path)), "--outlines", str(outlines)]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_overlap_of_quads():
+    assert overlap(box(0, 0, 2, 2), box(0, 0, 2, 2)) == pytest.approx((1.0, 1.0))
+    assert overlap(box(0, 0, 2, 2), box(1, 0, 3, 2)) == pytest.approx((1 / 3, 0.5))
+    assert overlap(box(0, 0, 1, 1), box(0, 0, 4, 4)) == pytest.approx((1 / 16, 1.0))
+
+
 @pytest.mark.skipif(not SCREEN_DEV.is_dir(), reason="../shared/datasets/screen-dev is not here")
 def test_detector_on_the_real_screen_dev_photos():
     result = evaluate_screen(SCREEN_DEV / "labels.csv", SCREEN_DEV / "images")
@@ -133,3 +209,13 @@ def test_detector_on_the_real_screen_dev_photos():
     )
     assert result.balanced_accuracy >= 0.85
     assert result.precision >= 0.90
+
+
+@pytest.mark.skipif(not SCREEN_DEV.is_dir(), reason="../shared/datasets/screen-dev is not here")
+def test_quads_on_the_real_screen_dev_photos():
+    result = evaluate_screen(SCREEN_DEV / "labels.csv", SCREEN_DEV / "images", OUTLINES)
+    detected = len(result.quad_overlaps)
+    print(f"screen-dev quads: {result.quads_inside} of {detected} on the screen")
+    assert detected >= 12
+    assert result.quads_inside >= 0.75 * detected  # floor below what was measured
+    assert result.quads_outlining >= 0.65 * detected

@@ -292,25 +292,26 @@ def _ordered(quad: np.ndarray) -> np.ndarray:
     return np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)
 
 
-def outline(value: np.ndarray, quad: np.ndarray) -> np.ndarray:
+def outline(gray: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """The whole lit screen around the content that proved it lit (an icon, a widget, a
     text block, part of the wallpaper).
 
     In a copy turned so the quad is upright, each side moves outward to the first strong
-    step from brighter inside to darker outside (the edge of the lit screen against its
-    bezel), if there is one before the photo's edge; otherwise it stays. When a side moved,
+    step in luminance from brighter inside to darker outside (the edge of the lit screen
+    against its bezel), if there is one before the photo's edge and before any strong step
+    from dark to bright (a light bezel or the device's body); otherwise it stays. When a side moved,
     the outline is the upright box it reached (a quad of content may be skewed), turned
     back. Two rounds, as each side's reach depends on the others.
     """
     quad = _ordered(quad)
     (cx, cy), _, angle = cv2.minAreaRect(quad)
     turn = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    h, w = value.shape
+    h, w = gray.shape
     frame = cv2.transform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), turn)[0]
     turn[:, 2] -= frame.min(axis=0)
     size = tuple(int(x) for x in np.ceil(frame.max(axis=0) - frame.min(axis=0)))
-    upright = cv2.warpAffine(value, turn, size).astype(np.float32)
-    seen = cv2.warpAffine(np.ones_like(value), turn, size, flags=cv2.INTER_NEAREST) > 0
+    upright = cv2.warpAffine(gray, turn, size).astype(np.float32)
+    seen = cv2.warpAffine(np.ones_like(gray), turn, size, flags=cv2.INTER_NEAREST) > 0
     corners = cv2.transform(quad[None], turn)[0]
     box = np.concatenate([corners.min(axis=0), corners.max(axis=0)])  # x0, y0, x1, y1
     start = box.copy()
@@ -351,6 +352,8 @@ def _reach(plane: np.ndarray, seen: np.ndarray, row: int, span: tuple[int, int])
         index = centre - gap
         if counted[index] < 0.5 * (right - left):
             break  # the photo's edge
+        if best < SCREEN_EDGE and -mean_step[index] >= SCREEN_EDGE:
+            break  # dark to bright first: a light bezel or device body, not the screen's edge
         if mean_step[index] > best:
             best, at = mean_step[index], row - centre
         if best >= SCREEN_EDGE and mean_step[index] < 0.5 * best:
@@ -383,6 +386,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
         "hue": hsv[..., 0],
         "sat": hsv[..., 1],
         "value": hsv[..., 2],
+        "gray": gray,
         "edges": edges,
     }
     best: tuple[float, np.ndarray | None, dict | None] = (0.0, None, None)
@@ -407,7 +411,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
         state, quad, numbers = "none", None, None
     to_full = frame.width / size[0]
     if state in ("on", "uncertain"):
-        quad = outline(planes["value"], quad)
+        quad = outline(planes["gray"], quad)
     if quad is not None:
         quad = _ordered(quad)
         numbers = {**numbers, "unevenness": unevenness(planes["value"], quad)}
@@ -416,7 +420,13 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
         "confidence": round(score if state in ("on", "uncertain") else 1.0 - score, 3),
         "quad": None
         if quad is None
-        else [[round(float(x) * to_full), round(float(y) * to_full)] for x, y in quad],
+        else [
+            [
+                min(max(round(float(x) * to_full), 0), frame.width),
+                min(max(round(float(y) * to_full), 0), frame.height),
+            ]
+            for x, y in quad
+        ],
         "score": round(score, 4),
         **({k: round(v, 4) for k, v in numbers.items()} if numbers else {}),
     }
