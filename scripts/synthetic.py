@@ -296,6 +296,7 @@ SCENES = (
     "tv_on",
     "tv_off",
     "laptop_on",
+    "page_on_dark_desk",
 )
 
 
@@ -313,6 +314,9 @@ def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, H
         _phone_front(img, rng, lit=True, screen="dark")
     elif scene == "white_on_white":
         img[:] = 238 + rng.normal(0, 2, img.shape[:2])[..., None]
+        _phone_front(img, rng, lit=True, screen="page")
+    elif scene == "page_on_dark_desk":  # the lit twin of "paper"
+        img *= 0.35
         _phone_front(img, rng, lit=True, screen="page")
     elif scene == "lit_window":
         _window(img, rng)

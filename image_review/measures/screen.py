@@ -189,6 +189,9 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "field_median": field_median,
         "field_spread": field_p75 - field_p25,
         "field_p90": field_p90,
+        "field_seen": float(
+            field.sum() / max(1.0, (FIELD[1] ** 2 - FIELD[0] ** 2) * cv2.contourArea(quad))
+        ),
         "dark_share": float((v_in < 50).mean()),
     }
 
@@ -262,7 +265,10 @@ def on_score(n: dict[str, float]) -> float:
         * _clip((n["colourfulness"] - 30) / 30)
     )
     in_rows = _clip((n["text_rows"] - 2) / 4)
-    text_page = _clip((n["inside_median"] - 160) / 40) * _clip((85 - bezel) / 30) * in_rows
+    # A sheet of paper has no bezel: the rim right around it is the desk it lies on, as
+    # bright as the field further out. A lit page sits in a frame of its own.
+    framed = _clip((abs(n["field_median"] - bezel) - 5) / 15) if n["field_seen"] > 0.3 else 1.0
+    text_page = _clip((n["inside_median"] - 160) / 40) * _clip((85 - bezel) / 30) * in_rows * framed
     # Dark mode: light text rows on a dark screen, whose frame is not much brighter than the
     # screen (dark keys with light gaps on a silver laptop deck are a keyboard).
     dark_frame = _clip((n["inside_median"] + 60 - bezel) / 40) * (n["inside_median"] < 100)
