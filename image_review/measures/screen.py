@@ -120,8 +120,17 @@ def _overlap(a: tuple, b: tuple) -> float:
 
 def _percentiles(values: np.ndarray, *shares: float) -> list[float]:
     """Percentiles of uint8 values by counting (much faster than sorting)."""
-    cumulative = np.cumsum(np.bincount(values, minlength=256))
+    return _quantiles(np.bincount(values, minlength=256), *shares)
+
+
+def _quantiles(histogram: np.ndarray, *shares: float) -> list[float]:
+    """Percentiles (as shares, 0..1) of the values a 256-bin histogram counts."""
+    cumulative = np.cumsum(histogram)
     return [float(np.searchsorted(cumulative, share * cumulative[-1])) for share in shares]
+
+
+def _histogram(plane: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return cv2.calcHist([plane], [0], mask, [256], [0, 256]).ravel()
 
 
 def _scaled(quad: np.ndarray, factor: float) -> np.ndarray:
@@ -130,38 +139,39 @@ def _scaled(quad: np.ndarray, factor: float) -> np.ndarray:
 
 
 def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> dict | None:
-    """The numbers of one candidate (on the work image)."""
-    value, sat, hue, edges = planes["value"], planes["sat"], planes["hue"], planes["edges"]
+    """The numbers of one candidate (on the work image), from masked OpenCV statistics."""
+    value = planes["value"]
     h, w = value.shape
     x0, y0 = np.floor(_scaled(quad, FIELD[1]).min(axis=0)).astype(int).clip(0)
     x1, y1 = np.ceil(_scaled(quad, FIELD[1]).max(axis=0)).astype(int) + 1
     x1, y1 = min(x1, w), min(y1, h)
     offset = np.array([x0, y0], np.float32)
-    shape = (y1 - y0, x1 - x0)
+    crop = {name: plane[y0:y1, x0:x1] for name, plane in planes.items()}
 
     def mask(factor: float) -> np.ndarray:
-        out = np.zeros(shape, np.uint8)
-        cv2.fillConvexPoly(out, np.round(_scaled(quad, factor) - offset).astype(np.int32), 1)
-        return out.astype(bool)
+        out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillConvexPoly(out, np.round(_scaled(quad, factor) - offset).astype(np.int32), 255)
+        return out
 
     inside, body = mask(0.9), mask(1.0)
-    ring, thin, rim = mask(1.15) & ~body, mask(1.07) & ~body, mask(1.03) & ~body
-    field = mask(FIELD[1]) & ~mask(FIELD[0])
-    if inside.sum() < 50 or ring.sum() < 50:
+    rings = [cv2.subtract(mask(factor), body) for factor in (1.15, 1.07, 1.03)]
+    field = cv2.subtract(mask(FIELD[1]), mask(FIELD[0]))
+    inside_count = cv2.countNonZero(inside)
+    if inside_count < 50 or cv2.countNonZero(rings[0]) < 50:
         return None
-    v, s, hh, e, te = (p[y0:y1, x0:x1] for p in (value, sat, hue, edges, planes["text"]))
-    v_in = v[inside]
-    median, p90 = _percentiles(v_in, 0.5, 0.9)
+    v = crop["value"]
+    inside_histogram = _histogram(v, inside)
+    median, p90 = _quantiles(inside_histogram, 0.5, 0.9)
+    field_count = cv2.countNonZero(field)
     field_p25, field_median, field_p75, field_p90 = (
-        _percentiles(v[field], 0.25, 0.5, 0.75, 0.9) if field.sum() > 50 else (0.0,) * 4
+        _quantiles(_histogram(v, field), 0.25, 0.5, 0.75, 0.9) if field_count > 50 else (0.0,) * 4
     )
-    bright = inside & (v > 80)
-    vivid = bright & (s > 80)
-    hues = np.bincount(hh[vivid] // 15, minlength=12) if vivid.any() else np.zeros(12)
-    bgr = planes["bgr"][y0:y1, x0:x1][inside].astype(np.float32)
-    rg = bgr[:, 2] - bgr[:, 1]
-    yb = 0.5 * (bgr[:, 2] + bgr[:, 1]) - bgr[:, 0]
-    colourfulness = np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+    vivid = cv2.bitwise_and(crop["vivid"], inside)
+    vivid_count = cv2.countNonZero(vivid)
+    hues = cv2.calcHist([crop["hue"]], [0], vivid, [12], [0, 180]).ravel()
+    rg_mean, rg_std = (float(x[0, 0]) for x in cv2.meanStdDev(crop["red_green"], mask=inside))
+    yb_mean, yb_std = (float(x[0, 0]) for x in cv2.meanStdDev(crop["yellow_blue"], mask=inside))
+    colourfulness = np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean)
     margin = 0.02 * max(h, w)
     outline = np.concatenate([np.linspace(quad[i], quad[(i + 1) % 4], 20) for i in range(4)])
     touch = np.mean(
@@ -179,20 +189,22 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "fill": float(fill),
         "inside_median": median,
         "inside_p90": p90,
-        "bezel_median": min(_percentiles(v[r], 0.5)[0] for r in (ring, thin, rim) if r.any()),
+        "bezel_median": min(
+            _quantiles(_histogram(v, ring), 0.5)[0] for ring in rings if cv2.countNonZero(ring)
+        ),
         "colourfulness": float(colourfulness),
-        "lit_hues": int((hues > 0.03 * max(1, vivid.sum())).sum()),
-        "edge_density": float(e[inside].mean() / 255.0),
-        "vivid_share": float(vivid.sum() / max(1, inside.sum())),
-        "glare_share": float(((v >= 250) & (s < 40) & (te == 0))[inside].mean()),
+        "lit_hues": int((hues > 0.03 * max(1, vivid_count)).sum()),
+        "edge_density": cv2.mean(crop["edges"], mask=inside)[0] / 255.0,
+        "vivid_share": vivid_count / inside_count,
+        "glare_share": cv2.mean(crop["glare"], mask=inside)[0] / 255.0,
         "border_touch": float(touch),
         "field_median": field_median,
         "field_spread": field_p75 - field_p25,
         "field_p90": field_p90,
         "field_seen": float(
-            field.sum() / max(1.0, (FIELD[1] ** 2 - FIELD[0] ** 2) * cv2.contourArea(quad))
+            field_count / max(1.0, (FIELD[1] ** 2 - FIELD[0] ** 2) * cv2.contourArea(quad))
         ),
-        "dark_share": float((v_in < 50).mean()),
+        "dark_share": float(inside_histogram[:50].sum() / inside_count),
     }
 
 
@@ -386,18 +398,22 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(gray, 60, 160)
     near_text = max(3, int(0.02 * WORK_SIDE))
+    hue, sat, value = cv2.split(hsv)
+    blue, green, red = cv2.split(bgr.astype(np.float32))
+    near_edges = cv2.dilate(edges, np.ones((near_text, near_text), np.uint8))
     planes = {
-        "bgr": bgr,
-        "text": cv2.dilate(edges, np.ones((near_text, near_text), np.uint8)),
-        "hue": hsv[..., 0],
-        "sat": hsv[..., 1],
-        "value": hsv[..., 2],
-        "gray": gray,
+        "hue": hue,
+        "value": value,
         "edges": edges,
+        "red_green": red - green,
+        "yellow_blue": 0.5 * (red + green) - blue,
+        "vivid": ((value > 80) & (sat > 80)).astype(np.uint8) * 255,
+        # Clipped white that is not text or an edge: glare on glass.
+        "glare": ((value >= 250) & (sat < 40) & (near_edges == 0)).astype(np.uint8) * 255,
     }
     best: tuple[float, np.ndarray | None, dict | None] = (0.0, None, None)
     dark: tuple[np.ndarray, dict] | None = None
-    for quad, fill in _candidates(planes["value"], planes["sat"], gray):
+    for quad, fill in _candidates(value, sat, gray):
         numbers = _describe(quad, fill, planes)
         if numbers is None:
             continue
@@ -417,10 +433,10 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
         state, quad, numbers = "none", None, None
     to_full = frame.width / size[0]
     if state in ("on", "uncertain"):
-        quad = outline(planes["gray"], quad)
+        quad = outline(gray, quad)
     if quad is not None:
         quad = _ordered(quad)
-        numbers = {**numbers, "unevenness": unevenness(planes["value"], quad)}
+        numbers = {**numbers, "unevenness": unevenness(value, quad)}
     return {
         "state": state,
         "confidence": round(score if state in ("on", "uncertain") else 1.0 - score, 3),
