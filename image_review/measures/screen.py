@@ -12,10 +12,13 @@
 3. A lit display is rectangular and shows content of its own: colourful UI brighter than
    its bezel, icons in many hues on a dark wallpaper, rows of dark text on a bright page in
    a dark bezel, or rows of light text on a dark screen (dark mode). Glare, reflections on
-   dark glass, a window, a keyboard and a screen printed on a box (whites below the flat
-   bright box around it) lack one of these. The best candidate's score (`on_score`)
+   dark glass, a window, a keyboard, a screen printed on a box (whites below the flat
+   bright box around it) and a printed page (no bezel: its rim is the desk) lack one of
+   these. The best candidate's score (`on_score`)
    decides: `on`, `uncertain`; otherwise `off` when a dark display-shaped quad is there,
    else `none`.
+4. Outline: from the quad that proved the screen lit (often an icon, a widget or a block
+   of text), each side moves out to the screen's edge against its bezel (`outline`).
 """
 
 from __future__ import annotations
