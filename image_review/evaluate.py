@@ -70,13 +70,18 @@ QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
 QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file with a header (UTF-8, with or without a byte-order mark)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return list(csv.DictReader(handle))
+    except OSError as err:
+        raise LabelsError(f"{path}: cannot be read ({err.strerror})") from None
+
+
 def read_labels(labels: Path) -> list[tuple[str, bool]]:
     """(file, screen is on) for every row; `na` (no display in view) counts as not on."""
-    try:
-        with labels.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as err:
-        raise LabelsError(f"{labels}: cannot be read ({err.strerror})") from None
+    rows = _rows(labels)
     if not rows or not {"file", "screen_on"} <= set(rows[0]):
         raise LabelsError(f"{labels}: needs the columns 'file' and 'screen_on'")
     out = []
@@ -90,13 +95,8 @@ def read_labels(labels: Path) -> list[tuple[str, bool]]:
 
 def read_outlines(outlines: Path) -> dict[str, np.ndarray]:
     """file: its screen outline, four (x, y) corners as fractions of the width and height."""
-    try:
-        with outlines.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as err:
-        raise LabelsError(f"{outlines}: cannot be read ({err.strerror})") from None
     out = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(_rows(outlines), start=2):
         try:
             corners = np.array([float(x) for x in (row.get("outline") or "").split()])
         except ValueError:
