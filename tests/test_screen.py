@@ -45,6 +45,23 @@ def test_screen_cases_with_known_truth(name, lit):
     assert (screen_of(name)["state"] == "on") is lit
 
 
+@pytest.mark.parametrize(
+    ("name", "gain", "lit"),
+    [
+        ("on.jpg", 0.6, True),
+        ("laptop_on.jpg", 0.6, True),
+        ("page_on_dark_desk.jpg", 0.7, True),
+        ("off.jpg", 1.3, False),
+        ("paper.jpg", 1.3, False),
+    ],
+)
+def test_the_decision_does_not_depend_on_exposure(name, gain, lit):
+    """An under- or over-exposed photo of the same scene gets the same answer."""
+    exposed = cv2.convertScaleAbs(cv2.imread(str(SCREENS / name)), alpha=gain)
+    _, data = cv2.imencode(".jpg", exposed)
+    assert (measure_screen(decode(data.tobytes(), "JPEG", 100_000_000))["state"] == "on") is lit
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_printed_page_and_a_lit_page_on_the_same_dark_desk(seed):
     """The sheet's rim is the desk; the phone's page sits in a bezel of its own."""

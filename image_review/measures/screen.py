@@ -40,6 +40,7 @@ MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
 ON_SCORE = 0.30  # at or above: on
 UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
+WHITE_SHARE, WHITE_LEVEL, MAX_GAIN = 0.99, 240, 1.6  # exposure: 99th percentile to 240
 SCREEN_EDGE = 40  # mean brightness step from a lit screen to its bezel
 
 
@@ -391,12 +392,20 @@ def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     return float((max(cells) - min(cells)) / max(max(cells), 1.0))
 
 
+def _exposed(bgr: np.ndarray) -> np.ndarray:
+    """The photo with its brightest highlights brought to a common level, so the rules see
+    the same brightness however the camera exposed it."""
+    white = _percentiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).ravel(), WHITE_SHARE)[0]
+    gain = min(max(WHITE_LEVEL / max(white, 1.0), 1 / MAX_GAIN), MAX_GAIN)
+    return cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr
+
+
 def measure_screen(frame: Frame) -> dict[str, Any]:
     """The screen measure of one frame: state, confidence, quad (full-size pixels), numbers."""
     h, w = frame.gray.shape
     scale = WORK_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    bgr = cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR)
+    bgr = _exposed(cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR))
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(gray, 60, 160)
