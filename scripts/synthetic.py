@@ -201,6 +201,26 @@ def _glare(img, rng) -> None:
     img[:] = img * (1 - mask[..., None]) + 255 * mask[..., None]
 
 
+def _stove_top(img, rng) -> None:
+    """A black glass hob on a light counter: printed rings, one burner glowing red-hot,
+    and a lamp's reflection on the glass."""
+    img[:] = np.array([200, 205, 208], np.float32) + rng.normal(0, 3, img.shape[:2])[..., None]
+    x0, y0, x1, y1 = 180, 140, 1100, 820
+    _shadow(img, x0, y0, x1, y1, 0.3)
+    _rounded_rect(img, x0, y0, x1, y1, 18, (22, 22, 24))
+    for i, (cx, cy, r) in enumerate(
+        [(400, 330, 120), (860, 330, 95), (400, 640, 95), (860, 640, 120)]
+    ):
+        if i == 0:  # hot: a soft red-orange glow
+            glow = np.zeros(img.shape[:2], np.float32)
+            cv2.circle(glow, (cx, cy), r, 1.0, 18, AA)
+            glow = cv2.GaussianBlur(glow, (0, 0), 6)[..., None]
+            img[:] = img * (1 - glow) + np.array([20, 60, 235], np.float32) * glow
+        cv2.circle(img, (cx, cy), r + 14, (90, 90, 92), 2, AA)
+    cv2.rectangle(img, (560, 760), (720, 790), (60, 60, 62), -1, AA)  # touch controls
+    _glare(img, rng)
+
+
 def _window(img, rng) -> None:
     """A window on a plain wall: bright pale sky panes and a white frame with crossbars."""
     img[:] = np.array([170, 185, 195], np.float32)
@@ -297,6 +317,7 @@ SCENES = (
     "tv_off",
     "laptop_on",
     "page_on_dark_desk",
+    "stove_top",
 )
 
 
@@ -320,6 +341,8 @@ def render_screen_scene(scene: str, seed: int, size: tuple[int, int] = (WIDTH, H
         _phone_front(img, rng, lit=True, screen="page")
     elif scene == "lit_window":
         _window(img, rng)
+    elif scene == "stove_top":
+        _stove_top(img, rng)
     elif scene == "printed":
         _printed_screen(img, rng)
     elif scene in ("paper", "blank_paper"):

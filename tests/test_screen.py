@@ -39,6 +39,7 @@ def screen_of(name: str) -> dict:
         ("blank_paper.jpg", False),
         ("paper.jpg", False),
         ("page_on_dark_desk.jpg", True),
+        ("stove_top.jpg", False),
     ],
 )
 def test_screen_cases_with_known_truth(name, lit):
