@@ -43,3 +43,17 @@ def example(tmp_path: Path):
         return target
 
     return copy
+
+
+@pytest.fixture
+def phone_with(example):
+    """The complete-phone example without its screen-on photo, plus one screen case
+    (fixtures/images/screens/CASE) saved as NAME (replacing a photo of that name)."""
+
+    def build(case: str, name: str) -> Path:
+        folder = example("complete-phone")
+        (folder / "09_screen-on.jpg").unlink()
+        shutil.copy(EXAMPLES.parent / "screens" / case, folder / name)
+        return folder
+
+    return build

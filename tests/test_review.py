@@ -85,9 +85,8 @@ def test_heic_is_flagged_for_conversion_and_strict_fails_it():
     assert result.verdict(strict=True) == "fail"
 
 
-def test_same_photo_for_two_views_and_extra_copies(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+def test_same_photo_for_two_views_and_extra_copies(example):
+    folder = example("complete-phone")
     shutil.copy(folder / "05_front.jpg", folder / "IMG_0001.jpg")
     shutil.copy(folder / "05_front.jpg", folder / "06_back.jpg")
     result = review(folder)
@@ -101,9 +100,8 @@ def screen_requirement(result):
     return next(r for r in result.requirements if r.id == "screen_on")
 
 
-def test_a_lit_screen_is_found_from_the_pixels_whatever_its_name(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+def test_a_lit_screen_is_found_from_the_pixels_whatever_its_name(example):
+    folder = example("complete-phone")
     (folder / "09_screen-on.jpg").rename(folder / "IMG_0009.jpg")
     result = review(folder)
     photo = next(p for p in result.photos if p.file == "IMG_0009.jpg")
@@ -114,9 +112,8 @@ def test_a_lit_screen_is_found_from_the_pixels_whatever_its_name(tmp_path):
     assert result.verdict() == "pass"
 
 
-def test_screen_option_and_sidecar_decide_the_screen_requirement(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+def test_screen_option_and_sidecar_decide_the_screen_requirement(example):
+    folder = example("complete-phone")
     (folder / "09_screen-on.jpg").unlink()
     auto = review(folder)
     assert auto.product["has_screen"] is None
@@ -130,23 +127,15 @@ def test_screen_option_and_sidecar_decide_the_screen_requirement(tmp_path):
     assert all("screen" not in p.measures for p in skipped.photos)
 
 
-def test_a_screen_named_on_but_dark_is_not_lit(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
-    (folder / "09_screen-on.jpg").unlink()
-    shutil.copy(EXAMPLES.parent / "screens" / "off.jpg", folder / "screen on.jpg")
-    result = review(folder)
+def test_a_screen_named_on_but_dark_is_not_lit(phone_with):
+    result = review(phone_with("off.jpg", "screen on.jpg"))
     assert ("screen-not-lit", "screen on.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "fail"
     assert result.verdict() == "fail"
 
 
-def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
-    (folder / "09_screen-on.jpg").unlink()
-    shutil.copy(EXAMPLES.parent / "screens" / "lit_window.jpg", folder / "亮屏.jpg")
-    result = review(folder)
+def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(phone_with):
+    result = review(phone_with("lit_window.jpg", "亮屏.jpg"))
     assert ("screen-uncertain", "亮屏.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "warn"
     assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
@@ -188,13 +177,8 @@ def test_measures_are_kept_in_the_manifest():
     assert blurry["limit"] == DEFAULT_POLICY.min_sharpness
 
 
-def test_a_screen_printed_on_the_box_does_not_count_as_lit(tmp_path):
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
-    (folder / "09_screen-on.jpg").unlink()
-    (folder / "01_box.jpg").unlink()
-    shutil.copy(EXAMPLES.parent / "screens" / "printed.jpg", folder / "01_box.jpg")
-    result = review(folder, screen="yes")
+def test_a_screen_printed_on_the_box_does_not_count_as_lit(phone_with):
+    result = review(phone_with("printed.jpg", "01_box.jpg"), screen="yes")
     assert screen_requirement(result).status == "fail"
 
 

@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 import cv2
@@ -138,14 +137,10 @@ def test_quad_is_in_full_size_pixels():
     assert 780 < cx < 1268 and 304 < cy < 1248
 
 
-def test_an_off_screen_under_glare_is_not_taken_as_lit(tmp_path):
+def test_an_off_screen_under_glare_is_not_taken_as_lit(phone_with):
     from image_review.review import review
 
-    folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
-    (folder / "09_screen-on.jpg").unlink()
-    shutil.copy(SCREENS / "off_glare.jpg", folder / "screen-on.jpg")
-    result = review(folder)
+    result = review(phone_with("off_glare.jpg", "screen-on.jpg"))
     codes = {(f.code, f.file) for f in result.all_findings()}
     assert ("screen-not-lit", "screen-on.jpg") in codes
     assert next(r for r in result.requirements if r.id == "screen_on").status != "pass"
