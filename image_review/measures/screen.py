@@ -14,9 +14,8 @@
    a dark bezel, or rows of light text on a dark screen (dark mode). Glare, reflections on
    dark glass, a window, a keyboard, a screen printed on a box (whites below the flat
    bright box around it) and a printed page (no bezel: its rim is the desk) lack one of
-   these. The best candidate's score (`on_score`)
-   decides: `on`, `uncertain`; otherwise `off` when a dark display-shaped quad is there,
-   else `none`.
+   these. The best candidate's score (`on_score`) decides: `on`, `uncertain`; otherwise
+   `off` when a dark display-shaped quad is there, else `none`.
 4. Outline: from the quad that proved the screen lit (often an icon, a widget or a block
    of text), each side moves out to the screen's edge against its bezel (`outline`).
 """
@@ -246,11 +245,11 @@ def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[fl
         profile = strokes.mean(axis=axis)
         ruled = (profile > 0.5).mean() > 0.1  # long lines across: a keyboard or a grid
         if not ruled:
-            rows = max(rows, _rows(profile))
+            rows = max(rows, _count_rows(profile))
     return float(strokes.mean()), rows
 
 
-def _rows(profile: np.ndarray) -> int:
+def _count_rows(profile: np.ndarray) -> int:
     """Rows of text in a stroke profile: runs well above its typical peak, parted by gaps
     nearly free of strokes (the scattered edges of a keyboard or a texture leave none)."""
     peak = float(np.percentile(profile, 95))
@@ -321,9 +320,9 @@ def outline(gray: np.ndarray, quad: np.ndarray) -> np.ndarray:
     In a copy turned so the quad is upright, each side moves outward to the first strong
     step in luminance from brighter inside to darker outside (the edge of the lit screen
     against its bezel), if there is one before the photo's edge and before any strong step
-    from dark to bright (a light bezel or the device's body); otherwise it stays. When a side moved,
-    the outline is the upright box it reached (a quad of content may be skewed), turned
-    back. Two rounds, as each side's reach depends on the others.
+    from dark to bright (a light bezel or the device's body); otherwise it stays. When a
+    side moved, the outline is the upright box it reached (a quad of content may be
+    skewed), turned back. Two rounds, as each side's reach depends on the others.
     """
     quad = _ordered(quad)
     (cx, cy), _, angle = cv2.minAreaRect(quad)
@@ -454,13 +453,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
         "confidence": round(score if state in ("on", "uncertain") else 1.0 - score, 3),
         "quad": None
         if quad is None
-        else [
-            [
-                min(max(round(float(x) * to_full), 0), frame.width),
-                min(max(round(float(y) * to_full), 0), frame.height),
-            ]
-            for x, y in quad
-        ],
+        else np.clip(np.round(quad * to_full), 0, [frame.width, frame.height]).astype(int).tolist(),
         "score": round(score, 4),
         **({k: round(v, 4) for k, v in numbers.items()} if numbers else {}),
     }
