@@ -1,15 +1,25 @@
-"""Evaluate the screen detector on a labelled folder of photos.
+"""Evaluate (and refit) the lit-screen model on a labelled folder of photos.
 
-The labels file has the columns `file` and `screen_on` (yes / no / na). The detector sees
-the pixels alone: each photo is read from its bytes, never by its name. An optional
-outlines file (columns `file` and `outline`: four corners as percent of the width and
-height) holds hand-drawn screen outlines; each quad drawn on a photo detected `on` is
-compared with it by intersection over union.
+The labels file has the columns `file` and `screen_on` (yes / no / na), and optionally
+`subject` (phone, laptop, ...) and `group` (photos of one scene or source). The detector
+sees the pixels alone: each photo is read from its bytes, never by its name.
+
+Two ways to score:
+- cross-validated (the default when the labels have groups): the model is fitted again,
+  leaving one group out at a time, with the shipped model's inputs and penalty, and each
+  photo is scored by the model that never saw its group. These are the figures for the
+  photos the shipped model was fitted on.
+- shipped: the shipped model as it is, for photos it has never seen.
+
+An optional outlines file (columns `file` and `outline`: four corners as percent of the
+width and height) holds hand-drawn screen outlines; each quad drawn on a photo called `on`
+is compared with it by intersection over union.
 """
 
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,57 +27,46 @@ import cv2
 import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.measures.screen import measure_screen
+from image_review.measures.screen import analyse, lit_quad, screen_state
+from image_review.models import LogisticModel, fit_logistic, load_model
+
+SUBJECTS = ("phone", "laptop", "tablet", "monitor/TV", "watch", "other")
+QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
+QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
 
 
 class LabelsError(ValueError):
     """A labels file that cannot be used (missing columns, unknown values, missing photos)."""
 
 
+@dataclass(frozen=True)
+class Label:
+    """One labelled photo."""
+
+    file: str
+    truth: str  # yes | no | na
+    subject: str  # one of SUBJECTS
+    group: str
+
+    @property
+    def on(self) -> bool:
+        return self.truth == "yes"
+
+
 @dataclass
-class ScreenEvaluation:
-    """Confusion counts of `on` against `not on`, and the photos it got wrong."""
+class ScreenData:
+    """Labelled photos as the model sees them: one row of inputs per readable photo."""
 
-    tp: int = 0
-    fp: int = 0
-    tn: int = 0
-    fn: int = 0
-    misses: list[tuple[str, str, str, float]] = field(
-        default_factory=list
-    )  # file, truth, state, score
+    labels: list[Label]
+    names: tuple[str, ...]  # the model inputs, in column order
+    rows: np.ndarray  # (photos, inputs)
+    dark_display: np.ndarray  # a dark display-shaped region was seen
+    quads: list[np.ndarray | None]  # the lit-screen quad, as fractions of width and height
     skipped: list[str] = field(default_factory=list)
-    # file: (intersection over union, share of the quad inside the outline)
-    quad_overlaps: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def specificity(self) -> float:
-        return self.tn / (self.tn + self.fp) if self.tn + self.fp else 0.0
-
-    @property
-    def balanced_accuracy(self) -> float:
-        return (self.recall + self.specificity) / 2
-
-    @property
-    def quads_outlining(self) -> int:
-        """Quads that outline the screen: IoU with the hand-drawn outline >= QUAD_MATCH."""
-        return sum(iou >= QUAD_MATCH for iou, _ in self.quad_overlaps.values())
-
-    @property
-    def quads_inside(self) -> int:
-        """Quads lying on the screen: at least QUAD_INSIDE of their area within the outline."""
-        return sum(inside >= QUAD_INSIDE for _, inside in self.quad_overlaps.values())
-
-
-QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
-QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
+    def truth(self) -> np.ndarray:
+        return np.array([label.on for label in self.labels])
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -79,8 +78,16 @@ def _rows(path: Path) -> list[dict[str, str]]:
         raise LabelsError(f"{path}: cannot be read ({err.strerror})") from None
 
 
-def read_labels(labels: Path) -> list[tuple[str, bool]]:
-    """(file, screen is on) for every row; `na` (no display in view) counts as not on."""
+def _subject(word: str) -> str:
+    word = word.strip().lower()
+    if word in ("monitor", "tv"):
+        return "monitor/TV"
+    return word if word in SUBJECTS else "other"
+
+
+def read_labels(labels: Path, group_column: str = "group") -> list[Label]:
+    """Every row; `na` (no display in view) counts as not on. Without the group column
+    each photo is its own group."""
     rows = _rows(labels)
     if not rows or not {"file", "screen_on"} <= set(rows[0]):
         raise LabelsError(f"{labels}: needs the columns 'file' and 'screen_on'")
@@ -89,7 +96,8 @@ def read_labels(labels: Path) -> list[tuple[str, bool]]:
         value = (row["screen_on"] or "").strip().lower()
         if value not in ("yes", "no", "na"):
             raise LabelsError(f"{labels}: line {number}: screen_on must be yes, no or na")
-        out.append((row["file"], value == "yes"))
+        group = row.get(group_column) or row["file"]
+        out.append(Label(row["file"], value, _subject(row.get("subject") or ""), group))
     return out
 
 
@@ -119,33 +127,143 @@ def overlap(quad: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return (float(shared / union) if union > 0 else 0.0, float(shared / area) if area else 0.0)
 
 
-def evaluate_screen(labels: Path, images: Path, outlines: Path | None = None) -> ScreenEvaluation:
-    """Run the detector on every labelled photo and count its answers."""
-    result = ScreenEvaluation()
-    drawn = read_outlines(outlines) if outlines else {}
-    for name, truth in read_labels(labels):
-        path = images / name
+def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
+    """Decode every labelled photo (from its bytes) and compute the model's inputs."""
+    kept, rows, dark, quads, skipped = [], [], [], [], []
+    names: tuple[str, ...] = ()
+    for label in labels:
         try:
-            data = path.read_bytes()
+            data = (images / label.file).read_bytes()
             frame = decode(data, sniff_format(data[:32]) or "", 100_000_000)
         except (OSError, DecodeError):
-            result.skipped.append(name)
+            skipped.append(label.file)
             continue
-        screen = measure_screen(frame)
-        said_on = screen["state"] == "on"
-        if said_on and name in drawn:
-            size = np.array([frame.width, frame.height], np.float32)
-            quad = np.array(screen["quad"], np.float32) / size
-            result.quad_overlaps[name] = overlap(quad, drawn[name])
-        if truth and said_on:
-            result.tp += 1
-        elif truth:
-            result.fn += 1
-        elif said_on:
-            result.fp += 1
-        else:
-            result.tn += 1
-        if truth != said_on:
-            truth_word = "on" if truth else "not on"
-            result.misses.append((name, truth_word, screen["state"], screen["score"]))
+        seen = analyse(frame)
+        names = names or tuple(sorted(seen.features))
+        rows.append([seen.features[name] for name in names])
+        dark.append(seen.dark is not None)
+        quads.append(lit_quad(seen))
+        kept.append(label)
+    if not kept:
+        raise LabelsError(f"{images}: none of the labelled photos could be read")
+    return ScreenData(kept, names, np.array(rows, np.float64), np.array(dark), quads, skipped)
+
+
+def cross_validated(data: ScreenData, names: tuple[str, ...], l2: float) -> np.ndarray:
+    """Each photo's probability from a model fitted without its group (leave one group out)."""
+    columns = [data.names.index(name) for name in names]
+    rows, truth = data.rows[:, columns], data.truth
+    groups = np.array([label.group for label in data.labels])
+    out = np.zeros(len(rows))
+    for group in sorted(set(groups)):
+        held = groups == group
+        model = fit_logistic(rows[~held], truth[~held], names, l2)
+        out[held] = model.probabilities(rows[held])
+    return out
+
+
+def shipped_probabilities(data: ScreenData, model: LogisticModel) -> np.ndarray:
+    """Each photo's probability from the shipped model as it is."""
+    columns = [data.names.index(name) for name in model.features]
+    return model.probabilities(data.rows[:, columns])
+
+
+@dataclass
+class ScreenEvaluation:
+    """The probability and state of every photo, against its label."""
+
+    labels: list[Label]
+    probabilities: np.ndarray
+    states: list[str]
+    how: str  # how the probabilities were made: cross-validated or shipped
+    skipped: list[str] = field(default_factory=list)
+    # file: (intersection over union, share of the quad inside the outline)
+    quad_overlaps: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def _count(self, truth: bool, said_on: bool) -> int:
+        return sum(
+            label.on is truth and (state == "on") is said_on
+            for label, state in zip(self.labels, self.states, strict=True)
+        )
+
+    tp = property(lambda self: self._count(True, True))
+    fn = property(lambda self: self._count(True, False))
+    fp = property(lambda self: self._count(False, True))
+    tn = property(lambda self: self._count(False, False))
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def specificity(self) -> float:
+        return self.tn / (self.tn + self.fp) if self.tn + self.fp else 0.0
+
+    @property
+    def balanced_accuracy(self) -> float:
+        return (self.recall + self.specificity) / 2
+
+    @property
+    def lit_called_off(self) -> int:
+        """Lit screens measured `off`: each would fail a seller who named that photo."""
+        return sum(
+            label.on and state == "off"
+            for label, state in zip(self.labels, self.states, strict=True)
+        )
+
+    def by_subject(self) -> dict[str, dict[tuple[str, str], int]]:
+        """subject: {(truth, state): photos}."""
+        table: dict[str, Counter] = {subject: Counter() for subject in SUBJECTS}
+        for label, state in zip(self.labels, self.states, strict=True):
+            table[label.subject][(label.truth, state)] += 1
+        return {subject: dict(counts) for subject, counts in table.items() if counts}
+
+    def misses(self) -> list[tuple[Label, float, str]]:
+        """Photos whose `on` / not-on answer is wrong, the worst first."""
+        wrong = [
+            (label, float(p), state)
+            for label, p, state in zip(self.labels, self.probabilities, self.states, strict=True)
+            if label.on is not (state == "on")
+        ]
+        return sorted(wrong, key=lambda miss: -abs(miss[1] - miss[0].on))
+
+    @property
+    def quads_outlining(self) -> int:
+        """Quads that outline the screen: IoU with the hand-drawn outline >= QUAD_MATCH."""
+        return sum(iou >= QUAD_MATCH for iou, _ in self.quad_overlaps.values())
+
+    @property
+    def quads_inside(self) -> int:
+        """Quads lying on the screen: at least QUAD_INSIDE of their area within the outline."""
+        return sum(inside >= QUAD_INSIDE for _, inside in self.quad_overlaps.values())
+
+
+def evaluate_screen(
+    labels: Path,
+    images: Path,
+    outlines: Path | None = None,
+    shipped: bool = False,
+    group_column: str = "group",
+) -> ScreenEvaluation:
+    """Score every labelled photo, cross-validated by group unless `shipped`."""
+    drawn = read_outlines(outlines) if outlines else {}
+    data = load_screen_data(read_labels(labels, group_column), images)
+    model, meta = load_model("screen")
+    if shipped:
+        probabilities = shipped_probabilities(data, model)
+    else:
+        probabilities = cross_validated(data, model.features, meta["fit"]["l2"])
+    states = [
+        screen_state(float(p), bool(dark), meta["bands"])
+        for p, dark in zip(probabilities, data.dark_display, strict=True)
+    ]
+    how = "shipped model" if shipped else f"cross-validated, leaving one {group_column} out"
+    result = ScreenEvaluation(data.labels, probabilities, states, how, data.skipped)
+    for label, state, quad in zip(data.labels, states, data.quads, strict=True):
+        if state == "on" and quad is not None and label.file in drawn:
+            result.quad_overlaps[label.file] = overlap(quad, drawn[label.file])
     return result

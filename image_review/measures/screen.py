@@ -22,12 +22,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
 from image_review.imaging import Frame
+from image_review.models import load_model
 
 WORK_SIDE = 512
 MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
@@ -37,8 +39,6 @@ LIGHT_PAGE_MEDIAN = 160  # a screen this bright inside may be a page: look for t
 STROKE_CONTRAST = 60  # top-hat depth of a text stroke
 MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
-ON_SCORE = 0.30  # at or above: on
-UNCERTAIN_SCORE = 0.10  # at or above (and below ON_SCORE): uncertain
 WHITE_SHARE, WHITE_LEVEL, MAX_GAIN = 0.99, 240, 1.6  # exposure: 99th percentile to 240
 SCREEN_EDGE = 40  # mean brightness step from a lit screen to its bezel
 
@@ -264,40 +264,50 @@ def _count_rows(profile: np.ndarray) -> int:
     return rows
 
 
-def on_score(n: dict[str, float]) -> float:
-    """0..1: how much a candidate looks like a display emitting light."""
-    rect = _clip((n["fill"] - MIN_FILL) / 0.2)
-    inside = _clip((1.0 - n["border_touch"]) / 0.4)
+def cues(n: dict[str, float]) -> dict[str, float]:
+    """Signs of a lit display in one candidate's numbers, each 0..1 (inputs of the model).
+
+    rect: shaped like a display; inside: not mostly outside the photo; brighter: brighter
+    than its bezel; colour_ui: colourful content brighter than its bezel; icons: icons in
+    many hues on a dark wallpaper; text_page: rows of dark text on a bright page in a dark
+    frame that is not the desk (a sheet of paper has no bezel); dark_mode: rows of light
+    text on a dark screen whose frame is not much brighter; printed: whites below a flat,
+    bright field all around (ink is never brighter than its paper: a print on a box).
+    """
     bezel = n["bezel_median"]
     brighter = _clip((n["inside_median"] - bezel - 30) / 60) * _clip((140 - bezel) / 60)
     colour = _clip((n["colourfulness"] - 25) / 35) * _clip((n["lit_hues"] - 1) / 2)
-    colour_ui = _clip((n["inside_median"] - 80) / 60) * brighter * colour
-    # Icons and widgets lit on a dark wallpaper: many vivid hues inside a dark device.
-    icons_on_dark = (
-        _clip((n["lit_hues"] - 3) / 2)
+    in_rows = _clip((n["text_rows"] - 2) / 4)
+    framed = _clip((abs(n["field_median"] - bezel) - 5) / 15) if n["field_seen"] > 0.3 else 1.0
+    dark_frame = _clip((n["inside_median"] + 60 - bezel) / 40) * (n["inside_median"] < 100)
+    return {
+        "rect": _clip((n["fill"] - MIN_FILL) / 0.2),
+        "inside": _clip((1.0 - n["border_touch"]) / 0.4),
+        "brighter": brighter,
+        "colour": colour,
+        "colour_ui": _clip((n["inside_median"] - 80) / 60) * brighter * colour,
+        "icons": _clip((n["lit_hues"] - 3) / 2)
         * _clip((n["vivid_share"] - 0.03) / 0.05)
         * _clip((n["dark_share"] - 0.2) / 0.2)
-        * _clip((n["colourfulness"] - 30) / 30)
-    )
-    in_rows = _clip((n["text_rows"] - 2) / 4)
-    # A sheet of paper has no bezel: the rim right around it is the desk it lies on, as
-    # bright as the field further out. A lit page sits in a frame of its own.
-    framed = _clip((abs(n["field_median"] - bezel) - 5) / 15) if n["field_seen"] > 0.3 else 1.0
-    text_page = _clip((n["inside_median"] - 160) / 40) * _clip((85 - bezel) / 30) * in_rows * framed
-    # Dark mode: light text rows on a dark screen, whose frame is not much brighter than the
-    # screen (dark keys with light gaps on a silver laptop deck are a keyboard).
-    dark_frame = _clip((n["inside_median"] + 60 - bezel) / 40) * (n["inside_median"] < 100)
-    dark_mode = _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * dark_frame
-    not_glare = 1 - _clip((n["glare_share"] - 0.25) / 0.3)
-    # Ink is never brighter than the paper it is printed on: a light "screen" whose whites
-    # stay below a flat, bright field all around it is printed on that field (a retail box).
-    printed = (
-        _clip((n["field_p90"] - n["inside_p90"] + 5) / 15)
+        * _clip((n["colourfulness"] - 30) / 30),
+        "in_rows": in_rows,
+        "text_page": _clip((n["inside_median"] - 160) / 40)
+        * _clip((85 - bezel) / 30)
+        * in_rows
+        * framed,
+        "dark_mode": _clip((n["stroke_share"] - 0.04) / 0.03) * in_rows * dark_frame,
+        "printed": _clip((n["field_p90"] - n["inside_p90"] + 5) / 15)
         * _clip((30 - n["field_spread"]) / 15)
-        * _clip((n["field_median"] - 150) / 30)
-    )
-    light = max(colour_ui, text_page) * (1 - printed)
-    return rect * inside * max(light, icons_on_dark, dark_mode) * not_glare
+        * _clip((n["field_median"] - 150) / 30),
+        "not_glare": 1 - _clip((n["glare_share"] - 0.25) / 0.3),
+    }
+
+
+def rule_score(c: dict[str, float]) -> float:
+    """The first release's hand-made combination of the cues (0..1), kept as one input of
+    the model and to rank candidates: the one that best looks lit is outlined."""
+    light = max(c["colour_ui"], c["text_page"]) * (1 - c["printed"])
+    return c["rect"] * c["inside"] * max(light, c["icons"], c["dark_mode"]) * c["not_glare"]
 
 
 def _dark_display(n: dict[str, float]) -> bool:
@@ -391,20 +401,20 @@ def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     return float((max(cells) - min(cells)) / max(max(cells), 1.0))
 
 
-def _exposed(bgr: np.ndarray) -> np.ndarray:
-    """The photo with its brightest highlights brought to a common level, so the rules see
-    the same brightness however the camera exposed it."""
+def _exposed(bgr: np.ndarray) -> tuple[np.ndarray, float]:
+    """The photo with its brightest highlights brought to a common level, so the cues see
+    the same brightness however the camera exposed it; and the gain that took."""
     white = _percentiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).ravel(), WHITE_SHARE)[0]
     gain = min(max(WHITE_LEVEL / max(white, 1.0), 1 / MAX_GAIN), MAX_GAIN)
-    return cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr
+    return (cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr), gain
 
 
-def measure_screen(frame: Frame) -> dict[str, Any]:
-    """The screen measure of one frame: state, confidence, quad (full-size pixels), numbers."""
+def _planes(frame: Frame) -> tuple[dict[str, np.ndarray], float]:
+    """The work-size planes every candidate is measured on, and the exposure gain."""
     h, w = frame.gray.shape
     scale = WORK_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    bgr = _exposed(cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR))
+    bgr, gain = _exposed(cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR))
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(gray, 60, 160)
@@ -413,47 +423,178 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     blue, green, red = cv2.split(bgr.astype(np.float32))
     near_edges = cv2.dilate(edges, np.ones((near_text, near_text), np.uint8))
     planes = {
+        "gray": gray,
         "hue": hue,
+        "saturation": sat,
         "value": value,
         "edges": edges,
         "red_green": red - green,
         "yellow_blue": 0.5 * (red + green) - blue,
+        "blue_red": blue - red,
         "vivid": ((value > 80) & (sat > 80)).astype(np.uint8) * 255,
         # Clipped white that is not text or an edge: glare on glass.
         "glare": ((value >= 250) & (sat < 40) & (near_edges == 0)).astype(np.uint8) * 255,
     }
-    best: tuple[float, np.ndarray | None, dict | None] = (0.0, None, None)
-    dark: tuple[np.ndarray, dict] | None = None
-    for quad, fill in _candidates(value, sat, gray):
+    return planes, gain
+
+
+@dataclass
+class Candidate:
+    """One display-shaped region: its quad (work-image pixels), numbers and cues."""
+
+    quad: np.ndarray
+    numbers: dict[str, float]
+    cues: dict[str, float]
+    score: float  # rule_score of the cues
+
+
+# Numbers of the candidate that best looks lit, given to the model.
+BEST_NUMBERS = (
+    "inside_median",
+    "bezel_median",
+    "colourfulness",
+    "lit_hues",
+    "edge_density",
+    "glare_share",
+    "border_touch",
+    "dark_share",
+    "text_rows",
+    "stroke_share",
+    "fill",
+    "vivid_share",
+    "field_median",
+)
+POOLED_CUES = ("brighter", "colour", "colour_ui", "icons", "in_rows", "text_page", "dark_mode")
+
+
+def _photo_numbers(planes: dict[str, np.ndarray], gain: float) -> dict[str, float]:
+    """Numbers of the whole photo: exposure, colour, edges, text rows across the frame."""
+    value, gray = planes["value"], planes["gray"]
+    median, p99 = _percentiles(gray.ravel(), 0.5, 0.99)
+    rg, yb, br = planes["red_green"], planes["yellow_blue"], planes["blue_red"]
+    light = (value > 200).astype(np.uint8)
+    lit_count = cv2.countNonZero(light)
+    h, w = value.shape
+    frame_quad = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    dark_text = text_rows(value, frame_quad, light_page=True)
+    light_text = text_rows(value, frame_quad, light_page=False)
+    return {
+        "photo_gain": float(np.log(gain)),
+        "photo_range": (p99 - median) / 255,
+        "photo_mean": float(gray.mean()) / 255,
+        "photo_vivid": cv2.countNonZero(planes["vivid"]) / value.size,
+        "photo_light": lit_count / value.size,
+        "photo_dark": float((value < 50).mean()),
+        "photo_colourfulness": float(
+            np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+        ),
+        "photo_light_blue": cv2.mean(br, mask=light)[0] - float(br.mean()) if lit_count else 0.0,
+        "photo_light_saturation": cv2.mean(planes["saturation"], mask=light)[0]
+        if lit_count
+        else 0.0,
+        "photo_edges": cv2.countNonZero(planes["edges"]) / value.size,
+        "photo_text_rows": float(max(dark_text[1], light_text[1])),
+        "photo_strokes": max(dark_text[0], light_text[0]),
+    }
+
+
+@dataclass
+class Analysis:
+    """One photo as the screen model sees it."""
+
+    features: dict[str, float]  # the model's inputs
+    best: Candidate | None  # the candidate that best looks lit
+    dark: Candidate | None  # the largest dark display-shaped candidate (an unlit screen)
+    planes: dict[str, np.ndarray]  # work-size planes
+
+
+def analyse(frame: Frame) -> Analysis:
+    """The model's inputs for one photo and the candidates a quad may come from.
+
+    Candidate cues are pooled over all candidates (the strongest of each, on a display-
+    shaped region, and on one well inside the photo); the best candidate's own numbers and
+    the whole photo's numbers join them.
+    """
+    planes, gain = _planes(frame)
+    found = []
+    for quad, fill in _candidates(planes["value"], planes["saturation"], planes["gray"]):
         numbers = _describe(quad, fill, planes)
-        if numbers is None:
-            continue
-        score = on_score(numbers)
-        if score > best[0] or best[1] is None:
-            best = (score, quad, numbers)
-        if _dark_display(numbers) and (dark is None or fill > dark[1]["fill"]):
-            dark = (quad, numbers)
-    score, quad, numbers = best
-    if score >= ON_SCORE:
-        state = "on"
-    elif score >= UNCERTAIN_SCORE:
-        state = "uncertain"
-    elif dark is not None:
-        state, (quad, numbers) = "off", dark
-    else:
-        state, quad, numbers = "none", None, None
-    to_full = frame.width / size[0]
-    if state in ("on", "uncertain"):
-        quad = outline(gray, quad)
-    if quad is not None:
-        quad = _ordered(quad)
-        numbers = {**numbers, "unevenness": unevenness(value, quad)}
+        if numbers is not None:
+            c = cues(numbers)
+            found.append(Candidate(quad, numbers, c, rule_score(c)))
+    features = {"rule_score": max((c.score for c in found), default=0.0)}
+    for name in POOLED_CUES:
+        shaped = [c.cues[name] * c.cues["rect"] for c in found]
+        features[f"max_{name}"] = max(shaped, default=0.0)
+        features[f"max_{name}_inside"] = max(
+            (x * c.cues["inside"] for x, c in zip(shaped, found, strict=True)), default=0.0
+        )
+    best = max(
+        found,
+        key=lambda c: (
+            c.score,
+            c.cues["brighter"] * c.cues["rect"],
+            c.numbers["inside_median"] - c.numbers["bezel_median"],
+        ),
+        default=None,
+    )
+    for name in BEST_NUMBERS:
+        features[f"best_{name}"] = best.numbers[name] if best else 0.0
+    features["best_printed"] = best.cues["printed"] if best else 0.0
+    dark = [c for c in found if _dark_display(c.numbers)]
+    features["dark_display"] = float(bool(dark))
+    features["candidates"] = float(len(found))
+    features.update(_photo_numbers(planes, gain))
+    largest_dark = max(dark, key=lambda c: c.numbers["fill"], default=None)
+    return Analysis(features, best, largest_dark, planes)
+
+
+def screen_state(probability: float, dark_display: bool, bands: dict[str, float]) -> str:
+    """`on` at or above the on band; `off` below the off band when a dark display-shaped
+    region is in view (`none` when none is); `uncertain` between the bands."""
+    if probability >= bands["on"]:
+        return "on"
+    if probability >= bands["off"]:
+        return "uncertain"
+    return "off" if dark_display else "none"
+
+
+def _quad(seen: Analysis, lit: bool) -> tuple[np.ndarray, Candidate] | None:
+    """The quad to show, in work-image pixels: the whole lit screen grown from the candidate
+    that best looks lit, or the dark display; None when there is no such candidate."""
+    shown = seen.best if lit else seen.dark
+    if shown is None:
+        return None
+    quad = outline(seen.planes["gray"], shown.quad) if lit else shown.quad
+    return _ordered(quad), shown
+
+
+def lit_quad(seen: Analysis) -> np.ndarray | None:
+    """Where the lit screen would be, as fractions of the width and height (or None)."""
+    found = _quad(seen, lit=True)
+    h, w = seen.planes["value"].shape
+    return None if found is None else found[0] / np.float32([w, h])
+
+
+def measure_screen(frame: Frame) -> dict[str, Any]:
+    """The screen measure of one frame: the model's probability that a screen is lit, the
+    state read from it, the quad (full-size pixels) and the numbers it rests on."""
+    model, meta = load_model("screen")
+    seen = analyse(frame)
+    probability = model.probability(seen.features)
+    state = screen_state(probability, seen.dark is not None, meta["bands"])
+    found = _quad(seen, lit=state in ("on", "uncertain"))
+    value = seen.planes["value"]
+    quad, numbers = None, {}
+    if found is not None:
+        work_quad, shown = found
+        numbers = {**shown.numbers, "unevenness": unevenness(value, work_quad)}
+        full = np.round(work_quad * frame.width / value.shape[1])
+        quad = np.clip(full, 0, [frame.width, frame.height]).astype(int).tolist()
     return {
         "state": state,
-        "confidence": round(score if state in ("on", "uncertain") else 1.0 - score, 3),
-        "quad": None
-        if quad is None
-        else np.clip(np.round(quad * to_full), 0, [frame.width, frame.height]).astype(int).tolist(),
-        "score": round(score, 4),
-        **({k: round(v, 4) for k, v in numbers.items()} if numbers else {}),
+        "probability": round(probability, 4),
+        "quad": quad,
+        **{k: round(float(v), 4) for k, v in numbers.items()},
+        "features": {k: round(float(v), 4) for k, v in seen.features.items()},
     }

@@ -1,0 +1,93 @@
+"""Fitted scorers shipped as small JSON files, and the logistic regression that makes them.
+
+A model file holds the names of its input features, their means and scales (inputs are
+standardised), the coefficients and intercept, the probability bands its states are read
+from, and how it was made (script, data, cross-validated figures). Applying a model needs
+numpy only; fitting uses the same numpy code (iteratively reweighted least squares), so the
+fitting script and `image-review eval-screen` need nothing beyond the runtime.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODELS = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """P(positive | features) = 1 / (1 + exp(-(coef . (x - mean) / scale + intercept)))."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The probability of each row of a (n, features) array."""
+        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def probability(self, features: dict[str, float]) -> float:
+        """The probability of one photo's named features."""
+        row = np.array([[features[name] for name in self.features]], np.float64)
+        return float(self.probabilities(row)[0])
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "features": list(self.features),
+            "mean": [round(float(x), 6) for x in self.mean],
+            "scale": [round(float(x), 6) for x in self.scale],
+            "coef": [round(float(x), 6) for x in self.coef],
+            "intercept": round(float(self.intercept), 6),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LogisticModel:
+        return cls(
+            features=tuple(data["features"]),
+            mean=np.array(data["mean"], np.float64),
+            scale=np.array(data["scale"], np.float64),
+            coef=np.array(data["coef"], np.float64),
+            intercept=float(data["intercept"]),
+        )
+
+
+def fit_logistic(
+    rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], l2: float
+) -> LogisticModel:
+    """L2-penalised logistic regression on standardised features, by Newton steps (IRLS).
+
+    `l2` is the penalty on the coefficients per photo (the intercept is not penalised).
+    Deterministic: the same rows give the same model.
+    """
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    design = np.column_stack([(rows - mean) / scale, np.ones(len(rows))])
+    target = labels.astype(np.float64)
+    penalty = np.full(design.shape[1], l2 * len(rows))
+    penalty[-1] = 0.0
+    weights = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ weights, -30, 30)))
+        gradient = design.T @ (p - target) + penalty * weights
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return LogisticModel(names, mean, scale, weights[:-1], float(weights[-1]))
+
+
+@functools.cache
+def load_model(name: str) -> tuple[LogisticModel, dict]:
+    """The model `models/NAME.json` and the rest of its file (bands, provenance)."""
+    data = json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8"))
+    return LogisticModel.from_dict(data["model"]), data
