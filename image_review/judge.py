@@ -12,8 +12,8 @@ from itertools import combinations
 import numpy as np
 
 from image_review.measures.fingerprint import hamming, tile_difference
-from image_review.measures.screen import ON_SCORE
 from image_review.model import Finding, PhotoResult, Requirement
+from image_review.models import load_model
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
 
@@ -129,9 +129,10 @@ def screen_state(photo: PhotoResult) -> str | None:
 
 
 def _screen_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    """Glare and uneven backlight on a screen that is lit or said to be."""
+    """Glare and uneven backlight, judged only on a screen detected `on` (high probability):
+    on a screen the model is unsure of, the quad may not be the screen at all."""
     screen = photo.measures.get("screen")
-    if not screen or not (screen["state"] == "on" or photo.screen_label) or not screen["quad"]:
+    if not screen or screen["state"] != "on" or not screen["quad"]:
         return []
     found = []
     if screen["glare_share"] > policy.screen_glare_share:
@@ -232,9 +233,16 @@ def _duplicate_finding(
 
 
 def judge_requirements(
-    photos: list[PhotoResult], policy: Policy, has_screen: bool | None
+    photos: list[PhotoResult],
+    policy: Policy,
+    has_screen: bool | None,
+    screen_confirmed: bool = False,
 ) -> tuple[list[Requirement], list[Finding]]:
-    """Each requirement's status, and a finding for each that fails."""
+    """Each requirement's status, and a finding for each that fails.
+
+    `screen_confirmed`: the seller states in submission.toml that the photo named as
+    showing the screen on does show it lit, overruling the estimate.
+    """
     repeats = {f.file for p in photos for f in p.findings if f.code == "repeated-photo"}
     usable = [p for p in photos if p.usable and p.file not in repeats]
     requirements: list[Requirement] = []
@@ -262,7 +270,7 @@ def judge_requirements(
         )
     for view in policy.required_views:
         requirements.append(_view_requirement(view, photos, findings))
-    requirements.append(_screen_requirement(photos, has_screen, findings))
+    requirements.append(_screen_requirement(photos, has_screen, screen_confirmed, findings))
     return requirements, findings
 
 
@@ -281,7 +289,12 @@ def _view_requirement(view: str, photos: list[PhotoResult], findings: list[Findi
     return Requirement(f"view.{view}", "fail", [], message)
 
 
-def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, findings):
+def _screen_requirement(
+    photos: list[PhotoResult], has_screen: bool | None, confirmed: bool, findings: list[Finding]
+) -> Requirement:
+    """A lit screen detected on a product photo passes. Otherwise a photo named as showing
+    the screen on fails the requirement only when the model is confident its screen is dark
+    (`off`), and not when the seller confirmed it; any other doubt is a warning for a person."""
     if not has_screen:
         why = (
             "the product has no screen"
@@ -298,10 +311,21 @@ def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, find
     ]
     if lit:
         return Requirement(SCREEN_ON, "pass", lit, f"lit screen detected in {', '.join(lit)}")
-    labelled = [p for p in photos if p.usable and p.screen_label]
-    for photo in labelled:
+    named = [p for p in photos if p.usable and p.screen_label]
+    if named and confirmed:
+        for photo in named:
+            photo.findings.append(_confirmed_screen(photo))
+        files = ", ".join(p.file for p in named)
+        return Requirement(
+            SCREEN_ON,
+            "pass",
+            [p.file for p in named],
+            f"Screen switched on: {files} confirmed lit by the seller in submission.toml "
+            "([checks] screen_on); the estimate did not confirm it, a person may check",
+        )
+    for photo in named:
         photo.findings.append(_unconfirmed_screen(photo))
-    unclear = [p.file for p in labelled if screen_state(p) != "off"]
+    unclear = [p.file for p in named if screen_state(p) != "off"]
     if unclear:
         message = (
             f"Screen switched on: {', '.join(unclear)} is named as showing it, but a lit "
@@ -309,27 +333,52 @@ def _screen_requirement(photos: list[PhotoResult], has_screen: bool | None, find
         )
         return Requirement(SCREEN_ON, "warn", unclear, message)
     message = f"Screen switched on: no photo shows a lit screen; {VIEW_HINTS[SCREEN_ON]}"
-    findings.append(Finding("screen-on-missing", message, related=[p.file for p in labelled]))
+    findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
     return Requirement(SCREEN_ON, "fail", [], message)
 
 
+def _bands() -> dict[str, float]:
+    return load_model("screen")[1]["bands"]
+
+
+def _confirmed_screen(photo: PhotoResult) -> Finding:
+    probability = photo.measures.get("screen", {}).get("probability", 0.0)
+    return Finding(
+        "screen-confirmed",
+        f"{photo.file}: you confirmed the screen is on (submission.toml [checks] screen_on); "
+        f"the estimate was {probability:.0%} lit, so a reviewer may look at this photo",
+        photo.file,
+        probability,
+        _bands()["on"],
+    )
+
+
 def _unconfirmed_screen(photo: PhotoResult) -> Finding:
-    screen = photo.measures["screen"]
+    screen = photo.measures.get("screen")
+    if screen is None:  # the detector was skipped (--screen no)
+        return Finding(
+            "screen-uncertain",
+            f"{photo.file}: named as showing the screen on; not checked from the pixels",
+            photo.file,
+        )
+    probability = screen["probability"]
     if screen["state"] == "off":
         return Finding(
             "screen-not-lit",
-            f"{photo.file}: named as showing the screen on, but the screen looks off "
-            f"(estimate, score {screen['score']:.2f}); switch it on and retake the photo",
+            f"{photo.file}: named as showing the screen on, but the screen looks dark "
+            f"(estimate: {probability:.0%} lit, dark below {_bands()['off']:.0%}); switch it "
+            'on and retake the photo, or, if it is lit, add [checks] screen_on = "confirmed" '
+            "to submission.toml",
             photo.file,
-            screen["score"],
-            ON_SCORE,
+            probability,
+            _bands()["off"],
         )
     return Finding(
         "screen-uncertain",
-        f"{photo.file}: named as showing the screen on, but no lit screen was found with "
-        f"certainty (estimate, score {screen['score']:.2f}); fill the frame with the lit "
-        "screen, avoid glare",
+        f"{photo.file}: named as showing the screen on; the estimate could not confirm it "
+        f"({probability:.0%} lit, sure from {_bands()['on']:.0%}), so a reviewer will look. "
+        "To help it: fill the frame with the lit screen, avoid glare, brightness up",
         photo.file,
-        screen["score"],
-        ON_SCORE,
+        probability,
+        _bands()["on"],
     )

@@ -77,7 +77,7 @@ def to_dict(review: Review, strict: bool = False) -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "image-review", "version": __version__},
-        "submission": {"path": review.path, "product": review.product},
+        "submission": {"path": review.path, "product": review.product, "checks": review.checks},
         "verdict": review.verdict(strict),
         "summary": summary(review, strict),
         "requirements": [

@@ -70,6 +70,7 @@ class Review:
     photos: list[PhotoResult]
     requirements: list[Requirement]
     findings: list[Finding]  # about the submission as a whole (no single file)
+    checks: dict[str, str] = field(default_factory=dict)  # the seller's [checks] (overrides)
     previews: dict[str, bytes] = field(default_factory=dict)  # file -> small JPEG, if asked
 
     def all_findings(self) -> list[Finding]:

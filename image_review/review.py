@@ -75,7 +75,10 @@ def review(
     thumbs = {e.result.file: e.thumb for e in examined if e.thumb is not None}
     mark_duplicates(photos, thumbs, policy, threads=workers)
     has_screen = _has_screen(screen, sidecar, photos)
-    requirements, requirement_findings = judge_requirements(photos, policy, has_screen)
+    checks = sidecar.checks if sidecar else {}
+    requirements, requirement_findings = judge_requirements(
+        photos, policy, has_screen, screen_confirmed=checks.get("screen_on") == "confirmed"
+    )
     product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
     product["has_screen"] = has_screen
     return Review(
@@ -84,6 +87,7 @@ def review(
         photos=photos,
         requirements=requirements,
         findings=findings + requirement_findings,
+        checks=dict(checks),
         previews={e.result.file: e.preview for e in examined if e.preview is not None},
     )
 

@@ -18,6 +18,8 @@ SCREEN_CATEGORIES = frozenset(
     {"phone", "tablet", "laptop", "monitor", "tv", "watch", "camera", "console", "e-reader"}
 )
 CATEGORIES = frozenset({*SCREEN_CATEGORIES, "other"})
+# [checks]: what the seller states about an estimate the tool makes from pixels.
+CHECKS = {"screen_on": ("confirmed",)}
 
 
 class SidecarError(ValueError):
@@ -50,6 +52,7 @@ class Sidecar:
 
     product: Product = field(default_factory=Product)
     views: dict[str, list[str]] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)  # e.g. screen_on = "confirmed"
 
 
 def read_sidecar(folder: Path) -> Sidecar | None:
@@ -65,10 +68,28 @@ def read_sidecar(folder: Path) -> Sidecar | None:
         raise SidecarError(f"{path}: invalid TOML: {err}") from None
     except OSError as err:
         raise SidecarError(f"{path}: cannot be read ({err.strerror})") from None
-    unknown = sorted(set(data) - {"product", "views"})
+    unknown = sorted(set(data) - {"product", "views", "checks"})
     if unknown:
-        raise SidecarError(f"{path}: unknown table(s) {unknown}; use [product] and [views]")
-    return Sidecar(product=_product(path, data.get("product", {})), views=_views(path, data))
+        raise SidecarError(
+            f"{path}: unknown table(s) {unknown}; use [product], [views] and [checks]"
+        )
+    return Sidecar(
+        product=_product(path, data.get("product", {})),
+        views=_views(path, data),
+        checks=_checks(path, data.get("checks", {})),
+    )
+
+
+def _checks(path: Path, table: object) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise SidecarError(f"{path}: [checks] must be a table")
+    for key, value in table.items():
+        if key not in CHECKS:
+            raise SidecarError(f"{path}: [checks] key {key!r} is not one of {', '.join(CHECKS)}")
+        if value not in CHECKS[key]:
+            allowed = " or ".join(f'"{v}"' for v in CHECKS[key])
+            raise SidecarError(f"{path}: checks.{key} must be {allowed}")
+    return dict(table)
 
 
 def _product(path: Path, table: object) -> Product:
