@@ -316,57 +316,51 @@ class _Progress:
     "--outlines",
     type=click.Path(path_type=Path),
     help="CSV of hand-drawn screen outlines (columns file, outline): also report how well "
-    "each quad drawn on a lit screen sits on it.",
+    "each quad drawn on a photo called on sits on it.",
 )
-def eval_screen(labels: Path, images: Path | None, outlines: Path | None) -> None:
-    """Measure the lit-screen detector against LABELS.csv (columns file, screen_on).
+@click.option(
+    "--shipped",
+    is_flag=True,
+    help="Score the shipped model as it is (for photos it was not fitted on) instead of "
+    "cross-validating.",
+)
+@click.option(
+    "--group-by",
+    default="group",
+    show_default=True,
+    help="Labels column whose groups are left out one at a time in cross-validation "
+    "(photos of one scene or source); without it each photo is its own group.",
+)
+def eval_screen(
+    labels: Path, images: Path | None, outlines: Path | None, shipped: bool, group_by: str
+) -> None:
+    """Measure the lit-screen model against LABELS.csv (columns file, screen_on, and
+    optionally subject and group).
 
     screen_on is yes, no or na (no display in view; counts as not on). The detector sees
-    the pixels only, never the file names. Prints the confusion matrix, precision, recall,
-    specificity, balanced accuracy and every miss. With --outlines, each quad drawn on a
-    photo detected on is compared with its outline (intersection over union, IoU); the
-    outline is four corners "x y x y x y x y" in percent of the width and height.
+    the pixels only, never the file names. By default the model is fitted again with one
+    group left out at a time and each photo is scored by the model that never saw its
+    group (grouped cross-validation); --shipped scores the shipped model as it is. Prints
+    the figures at the model's bands, the states by subject, and every miss with its
+    probability. With --outlines, each quad drawn on a photo called on is compared with
+    its outline (intersection over union, IoU); the outline is four corners
+    "x y x y x y x y" in percent of the width and height.
 
     \b
     Example:
         image-review eval-screen ../shared/datasets/screen-dev/labels.csv \\
-            --images ../shared/datasets/screen-dev/images \\
             --outlines benchmarks/screen-dev-outlines.csv
+        image-review eval-screen new-photos/labels.csv --shipped
     """
-    from image_review.evaluate import QUAD_INSIDE, QUAD_MATCH, LabelsError, evaluate_screen
+    from image_review.evaluate import LabelsError, evaluate_screen, screen_report
 
     try:
-        result = evaluate_screen(labels, images or labels.parent / "images", outlines)
+        result = evaluate_screen(
+            labels, images or labels.parent / "images", outlines, shipped, group_by
+        )
     except LabelsError as err:
         raise UsageFailure(str(err)) from None
-    click.echo(
-        "                 detected on   detected not on\n"
-        f"  truly on       {result.tp:>11}   {result.fn:>15}\n"
-        f"  truly not on   {result.fp:>11}   {result.tn:>15}\n\n"
-        f"precision          {result.precision:.3f}\n"
-        f"recall             {result.recall:.3f}\n"
-        f"specificity        {result.specificity:.3f}\n"
-        f"balanced accuracy  {result.balanced_accuracy:.3f}"
-    )
-    if result.misses:
-        click.echo("\nmisses (file, truth, detected state, on-score):")
-        for name, truth, state, score in result.misses:
-            click.echo(f"  {name}  {truth}  {state}  {score:.3f}")
-    if result.quad_overlaps:
-        overlaps = sorted(result.quad_overlaps.items(), key=lambda item: item[1])
-        middle = overlaps[len(overlaps) // 2][1][0]
-        click.echo(
-            f"\nquads of the {len(overlaps)} photos detected on, against the outlines:\n"
-            f"  lie on the screen ({QUAD_INSIDE:.0%} of the quad inside)   "
-            f"{result.quads_inside}\n"
-            f"  outline the screen (IoU >= {QUAD_MATCH})            {result.quads_outlining}\n"
-            f"  median IoU                                 {middle:.2f}"
-        )
-        for name, (iou, inside) in overlaps:
-            if iou < QUAD_MATCH or inside < QUAD_INSIDE:
-                click.echo(f"  {name}  IoU {iou:.2f}  inside {inside:.0%}")
-    if result.skipped:
-        click.echo(f"\nskipped (missing or unreadable): {', '.join(result.skipped)}")
+    click.echo(screen_report(result))
 
 
 @cli.command()

@@ -267,3 +267,63 @@ def evaluate_screen(
         if state == "on" and quad is not None and label.file in drawn:
             result.quad_overlaps[label.file] = overlap(quad, drawn[label.file])
     return result
+
+
+STATES = ("on", "uncertain", "off", "none")
+
+
+def screen_report(result: ScreenEvaluation) -> str:
+    """The evaluation as text: figures at the bands, states by subject, misses, quads."""
+    _, meta = load_model("screen")
+    bands = meta["bands"]
+    lit = result.tp + result.fn
+    lines = [
+        f"{len(result.labels)} photos, {lit} lit; {result.how}",
+        f"bands: on >= {bands['on']:.2f}, off < {bands['off']:.2f} (with a dark display "
+        "in view), uncertain between",
+        "",
+        "                 said on   said not on",
+        f"  truly on       {result.tp:>7}   {result.fn:>11}",
+        f"  truly not on   {result.fp:>7}   {result.tn:>11}",
+        "",
+        f"precision          {result.precision:.3f}",
+        f"recall             {result.recall:.3f}",
+        f"specificity        {result.specificity:.3f}",
+        f"balanced accuracy  {result.balanced_accuracy:.3f}",
+        f"lit screens measured off: {result.lit_called_off} of {lit}"
+        f" ({result.lit_called_off / max(lit, 1):.1%})",
+        "",
+        "states by subject (truth: on / uncertain / off / none)",
+    ]
+    for subject, counts in result.by_subject().items():
+        cells = [
+            f"{truth} " + "/".join(str(counts.get((truth, state), 0)) for state in STATES)
+            for truth in ("yes", "no", "na")
+            if any(counts.get((truth, state)) for state in STATES)
+        ]
+        lines.append(f"  {subject:11} " + "   ".join(cells))
+    misses = result.misses()
+    if misses:
+        lines += ["", "misses, worst first (file, subject, truth, state, probability lit):"]
+        lines += [
+            f"  {label.file}  {label.subject}  {label.truth}  {state}  {p:.3f}"
+            for label, p, state in misses
+        ]
+    if result.quad_overlaps:
+        overlaps = sorted(result.quad_overlaps.items(), key=lambda item: item[1])
+        middle = overlaps[len(overlaps) // 2][1][0]
+        lines += [
+            "",
+            f"quads of the {len(overlaps)} outlined photos called on:",
+            f"  lie on the screen ({QUAD_INSIDE:.0%} of the quad inside)   {result.quads_inside}",
+            f"  outline the screen (IoU >= {QUAD_MATCH})            {result.quads_outlining}",
+            f"  median IoU                                 {middle:.2f}",
+        ]
+        lines += [
+            f"  {name}  IoU {iou:.2f}  inside {inside:.0%}"
+            for name, (iou, inside) in overlaps
+            if iou < QUAD_MATCH or inside < QUAD_INSIDE
+        ]
+    if result.skipped:
+        lines += ["", f"skipped (missing or unreadable): {', '.join(result.skipped)}"]
+    return "\n".join(lines)

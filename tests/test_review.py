@@ -127,11 +127,49 @@ def test_screen_option_and_sidecar_decide_the_screen_requirement(example):
     assert all("screen" not in p.measures for p in skipped.photos)
 
 
-def test_a_screen_named_on_but_dark_is_not_lit(phone_with):
-    result = review(phone_with("off.jpg", "screen on.jpg"))
+def test_a_screen_named_on_but_confidently_dark_fails(phone_with):
+    result = review(phone_with("tv_off.jpg", "screen on.jpg"))
     assert ("screen-not-lit", "screen on.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "fail"
     assert result.verdict() == "fail"
+
+
+def test_a_named_lit_screen_the_model_is_unsure_of_is_a_warning_not_a_failure(phone_with):
+    """A white page on a white phone: lit, but only a middling probability."""
+    result = review(phone_with("white_on_white.jpg", "亮屏.jpg"))
+    photo = next(p for p in result.photos if p.file == "亮屏.jpg")
+    screen = photo.measures["screen"]
+    assert screen["state"] == "uncertain" and 0.03 < screen["probability"] < 0.77
+    finding = next(f for f in photo.findings if f.code == "screen-uncertain")
+    assert (
+        finding.value == screen["probability"] and f"{screen['probability']:.0%}" in finding.message
+    )
+    assert screen_requirement(result).status == "warn"
+    assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
+
+
+def test_the_seller_can_overrule_a_dark_estimate_and_the_manifest_says_so(phone_with):
+    folder = phone_with("tv_off.jpg", "screen on.jpg")
+    (folder / "submission.toml").write_text('[checks]\nscreen_on = "confirmed"\n')
+    result = review(folder)
+    requirement = screen_requirement(result)
+    assert requirement.status == "pass" and requirement.photos == ["screen on.jpg"]
+    assert "confirmed" in requirement.message
+    assert ("screen-confirmed", "screen on.jpg") in codes_by_file(result)
+    assert ("screen-not-lit", "screen on.jpg") not in codes_by_file(result)
+    assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
+    manifest = json.loads(dumps(result))
+    assert manifest["submission"]["checks"] == {"screen_on": "confirmed"}
+    jsonschema.validate(manifest, json.loads(schema_text()))
+
+
+def test_an_overrule_without_a_photo_named_screen_on_still_fails(example):
+    folder = example("complete-phone")
+    (folder / "09_screen-on.jpg").unlink()
+    (folder / "submission.toml").write_text(
+        '[product]\ncategory = "phone"\n[checks]\nscreen_on = "confirmed"\n'
+    )
+    assert screen_requirement(review(folder)).status == "fail"
 
 
 def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(phone_with):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from image_review.sidecar import SidecarError, read_sidecar
@@ -50,3 +52,22 @@ def test_malformed_toml_names_the_file_and_line(tmp_path):
 def test_bad_values_are_refused_with_the_fix(tmp_path, text, message):
     with pytest.raises(SidecarError, match=message):
         read_sidecar(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[checks]\nscreen_on = "yes"\n', 'checks.screen_on must be "confirmed"'),
+        ('[checks]\nblur = "confirmed"\n', "is not one of screen_on"),
+        ("checks = 3\n", "[checks] must be a table"),
+    ],
+)
+def test_bad_checks_are_refused(tmp_path, text, message):
+    (tmp_path / "submission.toml").write_text(text)
+    with pytest.raises(SidecarError, match=re.escape(message)):
+        read_sidecar(tmp_path)
+
+
+def test_checks_are_read(tmp_path):
+    (tmp_path / "submission.toml").write_text('[checks]\nscreen_on = "confirmed"\n')
+    assert read_sidecar(tmp_path).checks == {"screen_on": "confirmed"}

@@ -401,20 +401,20 @@ def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     return float((max(cells) - min(cells)) / max(max(cells), 1.0))
 
 
-def _exposed(bgr: np.ndarray) -> tuple[np.ndarray, float]:
+def _exposed(bgr: np.ndarray) -> np.ndarray:
     """The photo with its brightest highlights brought to a common level, so the cues see
-    the same brightness however the camera exposed it; and the gain that took."""
+    the same brightness however the camera exposed it."""
     white = _percentiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).ravel(), WHITE_SHARE)[0]
     gain = min(max(WHITE_LEVEL / max(white, 1.0), 1 / MAX_GAIN), MAX_GAIN)
-    return (cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr), gain
+    return cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr
 
 
-def _planes(frame: Frame) -> tuple[dict[str, np.ndarray], float]:
-    """The work-size planes every candidate is measured on, and the exposure gain."""
+def _planes(frame: Frame) -> dict[str, np.ndarray]:
+    """The work-size planes every candidate is measured on."""
     h, w = frame.gray.shape
     scale = WORK_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    bgr, gain = _exposed(cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR))
+    bgr = _exposed(cv2.resize(frame.bgr, size, interpolation=cv2.INTER_LINEAR))
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(gray, 60, 160)
@@ -435,7 +435,7 @@ def _planes(frame: Frame) -> tuple[dict[str, np.ndarray], float]:
         # Clipped white that is not text or an edge: glare on glass.
         "glare": ((value >= 250) & (sat < 40) & (near_edges == 0)).astype(np.uint8) * 255,
     }
-    return planes, gain
+    return planes
 
 
 @dataclass
@@ -467,8 +467,9 @@ BEST_NUMBERS = (
 POOLED_CUES = ("brighter", "colour", "colour_ui", "icons", "in_rows", "text_page", "dark_mode")
 
 
-def _photo_numbers(planes: dict[str, np.ndarray], gain: float) -> dict[str, float]:
-    """Numbers of the whole photo: exposure, colour, edges, text rows across the frame."""
+def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
+    """Numbers of the whole photo: contrast, colour, edges, text rows across the frame. Not
+    its exposure level: the same scene exposed differently must score alike."""
     value, gray = planes["value"], planes["gray"]
     median, p99 = _percentiles(gray.ravel(), 0.5, 0.99)
     rg, yb, br = planes["red_green"], planes["yellow_blue"], planes["blue_red"]
@@ -479,9 +480,7 @@ def _photo_numbers(planes: dict[str, np.ndarray], gain: float) -> dict[str, floa
     dark_text = text_rows(value, frame_quad, light_page=True)
     light_text = text_rows(value, frame_quad, light_page=False)
     return {
-        "photo_gain": float(np.log(gain)),
         "photo_range": (p99 - median) / 255,
-        "photo_mean": float(gray.mean()) / 255,
         "photo_vivid": cv2.countNonZero(planes["vivid"]) / value.size,
         "photo_light": lit_count / value.size,
         "photo_dark": float((value < 50).mean()),
@@ -515,7 +514,7 @@ def analyse(frame: Frame) -> Analysis:
     shaped region, and on one well inside the photo); the best candidate's own numbers and
     the whole photo's numbers join them.
     """
-    planes, gain = _planes(frame)
+    planes = _planes(frame)
     found = []
     for quad, fill in _candidates(planes["value"], planes["saturation"], planes["gray"]):
         numbers = _describe(quad, fill, planes)
@@ -544,7 +543,7 @@ def analyse(frame: Frame) -> Analysis:
     dark = [c for c in found if _dark_display(c.numbers)]
     features["dark_display"] = float(bool(dark))
     features["candidates"] = float(len(found))
-    features.update(_photo_numbers(planes, gain))
+    features.update(_photo_numbers(planes))
     largest_dark = max(dark, key=lambda c: c.numbers["fill"], default=None)
     return Analysis(features, best, largest_dark, planes)
 
