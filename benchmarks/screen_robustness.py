@@ -54,8 +54,9 @@ def main() -> None:
     images = args.images or args.labels.parent / "images"
     counts = {name: [0, 0, 0] for name in ("as taken", *CHANGES)}  # same, true on, false on
     photos = 0
-    for name, truth in read_labels(args.labels):
-        data = (images / name).read_bytes()
+    for label in read_labels(args.labels):
+        truth = label.on
+        data = (images / label.file).read_bytes()
         frame = decode(data, sniff_format(data[:32]) or "", 100_000_000)
         photos += 1
         seen = {"as taken": frame, **{change: make(frame.bgr) for change, make in CHANGES.items()}}
