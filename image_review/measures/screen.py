@@ -1,4 +1,4 @@
-"""Is a display in the photo switched on? Classic OpenCV brightness analysis, no learning.
+"""Is a display in the photo switched on? OpenCV brightness analysis, a fitted model decides.
 
 1. Candidates: quadrilaterals that could be a display, from four sources on a 512 px copy:
    bright regions at several brightness levels, colourful bright regions (UI icons), holes
@@ -9,15 +9,18 @@
    many hues are lit, edge density, text strokes and the rows they form, the clipped-white
    share (glare), how much of the quad touches the photo's border, and the field further
    out that the device lies on.
-3. A lit display is rectangular and shows content of its own: colourful UI brighter than
-   its bezel, icons in many hues on a dark wallpaper, rows of dark text on a bright page in
-   a dark bezel, or rows of light text on a dark screen (dark mode). Glare, reflections on
-   dark glass, a window, a keyboard, a screen printed on a box (whites below the flat
-   bright box around it) and a printed page (no bezel: its rim is the desk) lack one of
-   these. The best candidate's score (`on_score`) decides: `on`, `uncertain`; otherwise
-   `off` when a dark display-shaped quad is there, else `none`.
-4. Outline: from the quad that proved the screen lit (often an icon, a widget or a block
-   of text), each side moves out to the screen's edge against its bezel (`outline`).
+3. Cues per candidate (`cues`, 0..1): a lit display is rectangular and shows content of
+   its own: colourful UI brighter than its bezel, icons in many hues on a dark wallpaper,
+   rows of dark text on a bright page in a dark bezel, or rows of light text on a dark
+   screen (dark mode); a screen printed on a box has whites below the flat bright box
+   around it, and a printed page has no bezel (its rim is the desk).
+4. The model's inputs (`analyse`): each cue pooled over the candidates, the numbers of the
+   candidate that best looks lit, and numbers of the whole photo. The logistic regression
+   in `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) gives the
+   probability that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark
+   display-shaped region in view) or `none`.
+5. Outline: from the candidate that best looks lit (often an icon, a widget or a block of
+   text), each side moves out to the screen's edge against its bezel (`outline`).
 """
 
 from __future__ import annotations
