@@ -23,6 +23,13 @@ _HEADER = f"""\
 # Guessed from the file and folder names: correct what is wrong, fill in what is missing.
 """
 
+_CHECKS = """
+[checks]
+# Only when the tool's estimate is wrong: if the screen_on photo does show the screen lit
+# but the review says it could not confirm it, uncomment this line (a reviewer may look).
+# screen_on = "confirmed"
+"""
+
 
 def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
@@ -49,4 +56,4 @@ def sidecar_template(folder: Path) -> str:
     if unplaced:
         lines += ["", "# Photos with no view yet (add each to the line of the view it shows):"]
         lines += [f"#   {_toml_string(rel)}" for rel in unplaced]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, _CHECKS])
