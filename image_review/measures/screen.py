@@ -135,6 +135,12 @@ def _quantiles(histogram: np.ndarray, *shares: float) -> list[float]:
     return [float(np.searchsorted(cumulative, share * cumulative[-1])) for share in shares]
 
 
+def _entropy(histogram: np.ndarray) -> float:
+    """Shannon entropy (nats) of a histogram's distribution: how many bins share the mass."""
+    share = histogram[histogram > 0] / max(float(histogram.sum()), 1.0)
+    return float(-(share * np.log(share)).sum())
+
+
 def _histogram(plane: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return cv2.calcHist([plane], [0], mask, [256], [0, 256]).ravel()
 
@@ -200,6 +206,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         ),
         "colourfulness": float(colourfulness),
         "lit_hues": int((hues > 0.03 * max(1, vivid_count)).sum()),
+        "hue_entropy": _entropy(hues) if vivid_count >= 20 else 0.0,
         "edge_density": cv2.mean(crop["edges"], mask=inside)[0] / 255.0,
         "vivid_share": vivid_count / inside_count,
         "glare_share": cv2.mean(crop["glare"], mask=inside)[0] / 255.0,
@@ -466,6 +473,7 @@ BEST_NUMBERS = (
     "fill",
     "vivid_share",
     "field_median",
+    "hue_entropy",
 )
 POOLED_CUES = ("brighter", "colour", "colour_ui", "icons", "in_rows", "text_page", "dark_mode")
 
@@ -482,7 +490,14 @@ def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
     frame_quad = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
     dark_text = text_rows(value, frame_quad, light_page=True)
     light_text = text_rows(value, frame_quad, light_page=False)
+    saturation = planes["saturation"]
+    vivid = ((saturation > 100) & (value > 100)).astype(np.uint8)
+    hues = cv2.calcHist([planes["hue"]], [0], vivid, [12], [0, 180]).ravel()
     return {
+        # Displays show many hues at once; one light falling on a scene gives few.
+        "photo_hue_entropy": _entropy(hues) if hues.sum() >= 50 else 0.0,
+        # Bright and deeply saturated together: emitted colour (ink absorbs light).
+        "photo_bright_vivid": float(((value > 150) & (saturation > 170)).mean()),
         "photo_range": (p99 - median) / 255,
         "photo_vivid": cv2.countNonZero(planes["vivid"]) / value.size,
         "photo_light": lit_count / value.size,
@@ -531,6 +546,9 @@ def analyse(frame: Frame) -> Analysis:
         features[f"max_{name}_inside"] = max(
             (x * c.cues["inside"] for x, c in zip(shaped, found, strict=True)), default=0.0
         )
+    features["max_hue_entropy"] = max(
+        (c.numbers["hue_entropy"] * c.cues["rect"] for c in found), default=0.0
+    )
     best = max(
         found,
         key=lambda c: (
