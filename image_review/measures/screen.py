@@ -405,10 +405,10 @@ def _reach(plane: np.ndarray, seen: np.ndarray, row: int, span: tuple[int, int])
 def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     """0..1: spread of the white level (90th percentile) over a 3x3 grid of the screen."""
     flat = _upright(value, quad, (90, 60))
-    cells = [
-        np.percentile(flat[r : r + 20, c : c + 30], 90) for r in (0, 20, 40) for c in (0, 30, 60)
-    ]
-    return float((max(cells) - min(cells)) / max(max(cells), 1.0))
+    cells = np.percentile(
+        flat.reshape(3, 20, 3, 30).transpose(0, 2, 1, 3).reshape(9, -1), 90, axis=1
+    )
+    return float((cells.max() - cells.min()) / max(cells.max(), 1.0))
 
 
 def _exposed(bgr: np.ndarray) -> np.ndarray:
@@ -430,7 +430,10 @@ def _planes(frame: Frame) -> dict[str, np.ndarray]:
     edges = cv2.Canny(gray, 60, 160)
     near_text = max(3, int(0.02 * WORK_SIDE))
     hue, sat, value = cv2.split(hsv)
-    blue, green, red = cv2.split(bgr.astype(np.float32))
+    blue, green, red = cv2.split(bgr)
+    red_green = cv2.subtract(red, green, dtype=cv2.CV_32F)
+    blue_red = cv2.subtract(blue, red, dtype=cv2.CV_32F)
+    yellow = cv2.addWeighted(red, 0.5, green, 0.5, 0.0, dtype=cv2.CV_32F)
     near_edges = cv2.dilate(edges, np.ones((near_text, near_text), np.uint8))
     planes = {
         "gray": gray,
@@ -438,9 +441,9 @@ def _planes(frame: Frame) -> dict[str, np.ndarray]:
         "saturation": sat,
         "value": value,
         "edges": edges,
-        "red_green": red - green,
-        "yellow_blue": 0.5 * (red + green) - blue,
-        "blue_red": blue - red,
+        "red_green": red_green,
+        "yellow_blue": cv2.subtract(yellow, blue, dtype=cv2.CV_32F),
+        "blue_red": blue_red,
         "vivid": ((value > 80) & (sat > 80)).astype(np.uint8) * 255,
         # Clipped white that is not text or an edge: glare on glass.
         "glare": ((value >= 250) & (sat < 40) & (near_edges == 0)).astype(np.uint8) * 255,
