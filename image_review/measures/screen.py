@@ -34,7 +34,7 @@ import numpy as np
 from image_review.imaging import Frame
 from image_review.models import load_model
 
-WORK_SIDE = 512
+WORK_SIDE = 384
 MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
 MAX_ASPECT = 3.6
 DARK_MODE_MEDIAN = 100  # a screen this dark inside may be in dark mode: look for text rows
@@ -44,6 +44,11 @@ MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
 WHITE_SHARE, WHITE_LEVEL, MAX_GAIN = 0.99, 240, 1.6  # exposure: 99th percentile to 240
 SCREEN_EDGE = 40  # mean brightness step from a lit screen to its bezel
+
+
+def _above(plane: np.ndarray, level: int) -> np.ndarray:
+    """255 where the uint8 plane is above `level`, else 0."""
+    return cv2.threshold(plane, level, 255, cv2.THRESH_BINARY)[1]
 
 
 def _clip(x: float) -> float:
@@ -82,20 +87,23 @@ def _candidates(value: np.ndarray, saturation: np.ndarray, gray: np.ndarray) -> 
     area = h * w
     close = max(3, int(0.02 * max(h, w)))
     otsu, _ = cv2.threshold(value, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    levels = {max(int(otsu), 60), *(int(p) for p in _percentiles(value.ravel(), 0.6, 0.8, 0.92))}
+    levels = {max(int(otsu), 60), *(int(p) for p in _percentiles(value, 0.6, 0.8, 0.92))}
     contours = []
     for level in sorted(x for x in levels if x >= 60):
-        contours += _regions(((value >= level) * 255).astype(np.uint8), close)
-    colourful = ((saturation >= 70) & (value >= 90)).astype(np.uint8) * 255
+        contours += _regions(cv2.threshold(value, level - 1, 255, cv2.THRESH_BINARY)[1], close)
+    colourful = cv2.bitwise_and(_above(saturation, 69), _above(value, 89))
     contours += _regions(colourful, int(close * 1.5))
     for level in (40, 70):
-        dark = ((value < level) * 255).astype(np.uint8)
+        dark = cv2.threshold(value, level - 1, 255, cv2.THRESH_BINARY_INV)[1]
         contours += _regions(dark, max(3, close // 2), holes=True)  # lit inside a bezel
-        # A dark device or an unlit screen; lit content may cut into its outline.
-        contours += [cv2.convexHull(c) for c in _regions(dark, close)]  # lit inside a bezel
-        contours += _regions(dark, close)  # a dark device or an unlit screen
+        # A dark device or an unlit screen, and its hull: lit content may cut into it.
+        devices = _regions(dark, close)
+        contours += [cv2.convexHull(c) for c in devices] + devices
     edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 40, 120), np.ones((3, 3)))
     for contour in cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        _, _, box_w, box_h = cv2.boundingRect(contour)
+        if box_w * box_h < MIN_AREA * area:
+            continue  # its outline could never enclose a display's area
         corners = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
         if len(corners) == 4 and cv2.isContourConvex(corners):
             contours.append(corners)
@@ -124,9 +132,9 @@ def _overlap(a: tuple, b: tuple) -> float:
     return float(w * h / union)
 
 
-def _percentiles(values: np.ndarray, *shares: float) -> list[float]:
-    """Percentiles of uint8 values by counting (much faster than sorting)."""
-    return _quantiles(np.bincount(values, minlength=256), *shares)
+def _percentiles(plane: np.ndarray, *shares: float) -> list[float]:
+    """Percentiles of a uint8 plane by counting (much faster than sorting)."""
+    return _quantiles(cv2.calcHist([plane], [0], None, [256], [0, 256]).ravel(), *shares)
 
 
 def _quantiles(histogram: np.ndarray, *shares: float) -> list[float]:
@@ -148,6 +156,9 @@ def _histogram(plane: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _scaled(quad: np.ndarray, factor: float) -> np.ndarray:
     centre = quad.mean(axis=0)
     return (quad - centre) * factor + centre
+
+
+_STEPS = np.linspace(0.0, 1.0, 20, dtype=np.float32)[:, None]  # points along each side
 
 
 def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> dict | None:
@@ -182,10 +193,12 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
     vivid_count = cv2.countNonZero(vivid)
     hues = cv2.calcHist([crop["hue"]], [0], vivid, [12], [0, 180]).ravel()
     rg_mean, rg_std = (float(x[0, 0]) for x in cv2.meanStdDev(crop["red_green"], mask=inside))
-    yb_mean, yb_std = (float(x[0, 0]) for x in cv2.meanStdDev(crop["yellow_blue"], mask=inside))
+    yb_mean, yb_std = (
+        float(x[0, 0]) / 2 for x in cv2.meanStdDev(crop["yellow_blue2"], mask=inside)
+    )
     colourfulness = np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean)
     margin = 0.02 * max(h, w)
-    outline = np.concatenate([np.linspace(quad[i], quad[(i + 1) % 4], 20) for i in range(4)])
+    outline = (quad[:, None] + _STEPS * (np.roll(quad, -1, axis=0) - quad)[:, None]).reshape(-1, 2)
     touch = np.mean(
         (outline[:, 0] < margin)
         | (outline[:, 1] < margin)
@@ -241,7 +254,11 @@ def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[fl
     Reflections and cracks on dark glass, or the weave of a basket, are broad strokes or
     not in rows.
     """
-    flat = _upright(value, quad)
+    return _rows_in(_upright(value, quad), light_page)
+
+
+def _rows_in(flat: np.ndarray, light_page: bool) -> tuple[float, int]:
+    """`text_rows` of an upright picture of the screen."""
     h, w = flat.shape
     margin = int(0.05 * min(h, w))
     flat = flat[margin : h - margin, margin : w - margin]
@@ -259,19 +276,29 @@ def text_rows(value: np.ndarray, quad: np.ndarray, light_page: bool) -> tuple[fl
     return float(strokes.mean()), rows
 
 
+def _percentile(values: np.ndarray, share: float) -> float:
+    """np.percentile(values, 100 * share) (linear), without its overhead: a partition."""
+    position = share * (values.size - 1)
+    low = int(position)
+    high = min(low + 1, values.size - 1)
+    parted = np.partition(values, [low, high])
+    a, b, t = float(parted[low]), float(parted[high]), position - low
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
 def _count_rows(profile: np.ndarray) -> int:
     """Rows of text in a stroke profile: runs well above its typical peak, parted by gaps
     nearly free of strokes (the scattered edges of a keyboard or a texture leave none)."""
-    peak = float(np.percentile(profile, 95))
+    peak = _percentile(profile, 0.95)
     if peak < 0.03:
         return 0
-    rows, in_row = 0, False
-    for share in profile:
-        if not in_row and share > 0.35 * peak:
-            rows, in_row = rows + 1, True
-        elif in_row and share < 0.1 * peak:
-            in_row = False
-    return rows
+    # Hysteresis: a row starts above 35% of the peak and ends below 10%; in between the
+    # state holds. So rows = the runs of "high" in the sequence of high and low samples.
+    events = np.where(profile > 0.35 * peak, 1, np.where(profile < 0.1 * peak, -1, 0))
+    events = events[events != 0]
+    if events.size == 0:
+        return 0
+    return int(events[0] == 1) + int(np.count_nonzero((events[1:] == 1) & (events[:-1] == -1)))
 
 
 def cues(n: dict[str, float]) -> dict[str, float]:
@@ -414,7 +441,7 @@ def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
 def _exposed(bgr: np.ndarray) -> np.ndarray:
     """The photo with its brightest highlights brought to a common level, so the cues see
     the same brightness however the camera exposed it."""
-    white = _percentiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).ravel(), WHITE_SHARE)[0]
+    white = _percentiles(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), WHITE_SHARE)[0]
     gain = min(max(WHITE_LEVEL / max(white, 1.0), 1 / MAX_GAIN), MAX_GAIN)
     return cv2.convertScaleAbs(bgr, alpha=gain) if abs(gain - 1) > 0.02 else bgr
 
@@ -431,9 +458,8 @@ def _planes(frame: Frame) -> dict[str, np.ndarray]:
     near_text = max(3, int(0.02 * WORK_SIDE))
     hue, sat, value = cv2.split(hsv)
     blue, green, red = cv2.split(bgr)
-    red_green = cv2.subtract(red, green, dtype=cv2.CV_32F)
-    blue_red = cv2.subtract(blue, red, dtype=cv2.CV_32F)
-    yellow = cv2.addWeighted(red, 0.5, green, 0.5, 0.0, dtype=cv2.CV_32F)
+    red_green = cv2.subtract(red, green, dtype=cv2.CV_16S)
+    yellow2 = cv2.add(red, green, dtype=cv2.CV_16S)
     near_edges = cv2.dilate(edges, np.ones((near_text, near_text), np.uint8))
     planes = {
         "gray": gray,
@@ -441,12 +467,16 @@ def _planes(frame: Frame) -> dict[str, np.ndarray]:
         "saturation": sat,
         "value": value,
         "edges": edges,
+        # Opponent colours as exact integers: red - green, 2 x (yellow - blue), blue - red.
         "red_green": red_green,
-        "yellow_blue": cv2.subtract(yellow, blue, dtype=cv2.CV_32F),
-        "blue_red": blue_red,
-        "vivid": ((value > 80) & (sat > 80)).astype(np.uint8) * 255,
+        "yellow_blue2": cv2.subtract(yellow2, cv2.add(blue, blue, dtype=cv2.CV_16S)),
+        "blue_red": cv2.subtract(blue, red, dtype=cv2.CV_16S),
+        "vivid": cv2.bitwise_and(_above(value, 80), _above(sat, 80)),
         # Clipped white that is not text or an edge: glare on glass.
-        "glare": ((value >= 250) & (sat < 40) & (near_edges == 0)).astype(np.uint8) * 255,
+        "glare": cv2.bitwise_and(
+            cv2.bitwise_and(_above(value, 249), cv2.bitwise_not(_above(sat, 39))),
+            cv2.bitwise_not(near_edges),
+        ),
     }
     return planes
 
@@ -485,30 +515,36 @@ def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
     """Numbers of the whole photo: contrast, colour, edges, text rows across the frame. Not
     its exposure level: the same scene exposed differently must score alike."""
     value, gray = planes["value"], planes["gray"]
-    median, p99 = _percentiles(gray.ravel(), 0.5, 0.99)
-    rg, yb, br = planes["red_green"], planes["yellow_blue"], planes["blue_red"]
-    light = (value > 200).astype(np.uint8)
+    median, p99 = _percentiles(gray, 0.5, 0.99)
+    (rg_mean, rg_std), (yb_mean, yb_std) = (
+        (float(m[0, 0]), float(d[0, 0]))
+        for m, d in (cv2.meanStdDev(planes[name]) for name in ("red_green", "yellow_blue2"))
+    )
+    yb_mean, yb_std = yb_mean / 2, yb_std / 2
+    br = planes["blue_red"]
+    light = _above(value, 200)
     lit_count = cv2.countNonZero(light)
     h, w = value.shape
-    frame_quad = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
-    dark_text = text_rows(value, frame_quad, light_page=True)
-    light_text = text_rows(value, frame_quad, light_page=False)
+    frame = value[: h - 1, : w - 1]  # as text_rows would warp the whole frame
+    dark_text = _rows_in(frame, light_page=True)
+    light_text = _rows_in(frame, light_page=False)
     saturation = planes["saturation"]
-    vivid = ((saturation > 100) & (value > 100)).astype(np.uint8)
+    vivid = cv2.bitwise_and(_above(saturation, 100), _above(value, 100))
     hues = cv2.calcHist([planes["hue"]], [0], vivid, [12], [0, 180]).ravel()
     return {
         # Displays show many hues at once; one light falling on a scene gives few.
         "photo_hue_entropy": _entropy(hues) if hues.sum() >= 50 else 0.0,
         # Bright and deeply saturated together: emitted colour (ink absorbs light).
-        "photo_bright_vivid": float(((value > 150) & (saturation > 170)).mean()),
+        "photo_bright_vivid": cv2.countNonZero(
+            cv2.bitwise_and(_above(value, 150), _above(saturation, 170))
+        )
+        / value.size,
         "photo_range": (p99 - median) / 255,
         "photo_vivid": cv2.countNonZero(planes["vivid"]) / value.size,
         "photo_light": lit_count / value.size,
-        "photo_dark": float((value < 50).mean()),
-        "photo_colourfulness": float(
-            np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
-        ),
-        "photo_light_blue": cv2.mean(br, mask=light)[0] - float(br.mean()) if lit_count else 0.0,
+        "photo_dark": 1 - cv2.countNonZero(_above(value, 49)) / value.size,
+        "photo_colourfulness": float(np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean)),
+        "photo_light_blue": cv2.mean(br, mask=light)[0] - cv2.mean(br)[0] if lit_count else 0.0,
         "photo_light_saturation": cv2.mean(planes["saturation"], mask=light)[0]
         if lit_count
         else 0.0,
