@@ -212,6 +212,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "stroke_share": stroke_share,
         "text_rows": rows,
         "fill": float(fill),
+        "area": cv2.contourArea(quad) / (h * w),
         "inside_median": median,
         "inside_p90": p90,
         "bezel_median": min(
@@ -554,6 +555,12 @@ def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
     }
 
 
+def _screen_likeness(c: Candidate) -> float:
+    """How much a candidate looks like the whole lit screen: display-shaped, brighter than
+    its bezel or looking lit, and large (an icon or a text block is only part of it)."""
+    return (c.cues["brighter"] + c.score) * c.cues["rect"] * (0.3 + np.sqrt(c.numbers["area"]))
+
+
 @dataclass
 class Analysis:
     """One photo as the screen model sees it."""
@@ -588,15 +595,7 @@ def analyse(frame: Frame) -> Analysis:
     features["max_hue_entropy"] = max(
         (c.numbers["hue_entropy"] * c.cues["rect"] for c in found), default=0.0
     )
-    best = max(
-        found,
-        key=lambda c: (
-            c.score,
-            c.cues["brighter"] * c.cues["rect"],
-            c.numbers["inside_median"] - c.numbers["bezel_median"],
-        ),
-        default=None,
-    )
+    best = max(found, key=_screen_likeness, default=None)
     for name in BEST_NUMBERS:
         features[f"best_{name}"] = best.numbers[name] if best else 0.0
     features["best_printed"] = best.cues["printed"] if best else 0.0
