@@ -129,10 +129,15 @@ def screen_state(photo: PhotoResult) -> str | None:
 
 
 def _screen_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    """Glare and uneven backlight, judged only on a screen detected `on` (high probability):
-    on a screen the model is unsure of, the quad may not be the screen at all."""
+    """Glare and uneven backlight, judged only on a screen detected `on` with a high
+    probability: on a screen the model is unsure of, the quad may not be the screen at all."""
     screen = photo.measures.get("screen")
-    if not screen or screen["state"] != "on" or not screen["quad"]:
+    if (
+        not screen
+        or screen["state"] != "on"
+        or screen["probability"] < policy.screen_defect_probability
+        or not screen["quad"]
+    ):
         return []
     found = []
     if screen["glare_share"] > policy.screen_glare_share:

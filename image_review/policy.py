@@ -46,7 +46,9 @@ class Policy:
     bright_share: float = 0.6  # overexposed when this share of pixels is clipped white ...
     bright_mean: float = 230.0  # ... and the mean luminance is above this
     min_entropy: float = 2.5
-    # Screen (see measures/screen.py): glare and uneven backlight on a detected screen.
+    # Screen (see measures/screen.py): glare and uneven backlight, judged only on a screen
+    # whose probability of being lit is at least screen_defect_probability.
+    screen_defect_probability: float = 0.9
     screen_glare_share: float = 0.25
     screen_unevenness: float = 0.6
     # Duplicates: a hash distance nominates a pair, the aligned tile difference confirms it.
