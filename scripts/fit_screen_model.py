@@ -25,7 +25,9 @@ import numpy as np
 from image_review.evaluate import cross_validated, load_screen_data, read_labels
 from image_review.models import MODELS, fit_logistic
 
-L2 = 0.02  # penalty per photo; 0.05 and 0.1 score alike in grouped CV but let the synthetic printed screen through
+# Penalty per photo. 0.05 and 0.1 score alike in grouped CV, but let the synthetic printed
+# screen on a retail box through as lit.
+L2 = 0.02
 OFF_LIT_SHARE = 0.02  # at most this share of lit screens below the off band
 ON_PRECISION = 0.85  # the on band: the lowest probability with this cross-validated precision
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
