@@ -15,12 +15,13 @@
    screen (dark mode); a screen printed on a box has whites below the flat bright box
    around it, and a printed page has no bezel (its rim is the desk).
 4. The model's inputs (`analyse`): each cue pooled over the candidates, the numbers of the
-   candidate that best looks lit, and numbers of the whole photo. The logistic regression
-   in `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) gives the
-   probability that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark
+   candidate that most looks like the screen, and numbers of the whole photo. The logistic
+   regression in `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos)
+   gives the probability that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark
    display-shaped region in view) or `none`.
-5. Outline: from the candidate that best looks lit (often an icon, a widget or a block of
-   text), each side moves out to the screen's edge against its bezel (`outline`).
+5. Outline: from the candidate that most looks like the whole lit screen (at times only an
+   icon, a widget or a block of text), each side moves out to the screen's edge against its
+   bezel (`outline`).
 """
 
 from __future__ import annotations
@@ -149,6 +150,15 @@ def _entropy(histogram: np.ndarray) -> float:
     return float(-(share * np.log(share)).sum())
 
 
+def _colourfulness(planes: dict[str, np.ndarray], mask: np.ndarray | None = None) -> float:
+    """Hasler and Suesstrunk's colourfulness of the opponent planes (within `mask`)."""
+    rg_mean, rg_std = (float(x[0, 0]) for x in cv2.meanStdDev(planes["red_green"], mask=mask))
+    yb_mean, yb_std = (
+        float(x[0, 0]) / 2 for x in cv2.meanStdDev(planes["yellow_blue2"], mask=mask)
+    )
+    return float(np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean))
+
+
 def _histogram(plane: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return cv2.calcHist([plane], [0], mask, [256], [0, 256]).ravel()
 
@@ -192,11 +202,6 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
     vivid = cv2.bitwise_and(crop["vivid"], inside)
     vivid_count = cv2.countNonZero(vivid)
     hues = cv2.calcHist([crop["hue"]], [0], vivid, [12], [0, 180]).ravel()
-    rg_mean, rg_std = (float(x[0, 0]) for x in cv2.meanStdDev(crop["red_green"], mask=inside))
-    yb_mean, yb_std = (
-        float(x[0, 0]) / 2 for x in cv2.meanStdDev(crop["yellow_blue2"], mask=inside)
-    )
-    colourfulness = np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean)
     margin = 0.02 * max(h, w)
     outline = (quad[:, None] + _STEPS * (np.roll(quad, -1, axis=0) - quad)[:, None]).reshape(-1, 2)
     touch = np.mean(
@@ -218,7 +223,7 @@ def _describe(quad: np.ndarray, fill: float, planes: dict[str, np.ndarray]) -> d
         "bezel_median": min(
             _quantiles(_histogram(v, ring), 0.5)[0] for ring in rings if cv2.countNonZero(ring)
         ),
-        "colourfulness": float(colourfulness),
+        "colourfulness": _colourfulness(crop, inside),
         "lit_hues": int((hues > 0.03 * max(1, vivid_count)).sum()),
         "hue_entropy": _entropy(hues) if vivid_count >= 20 else 0.0,
         "edge_density": cv2.mean(crop["edges"], mask=inside)[0] / 255.0,
@@ -342,8 +347,8 @@ def cues(n: dict[str, float]) -> dict[str, float]:
 
 
 def rule_score(c: dict[str, float]) -> float:
-    """The first release's hand-made combination of the cues (0..1), kept as one input of
-    the model and to rank candidates: the one that best looks lit is outlined."""
+    """The first release's hand-made combination of the cues (0..1): one input of the model,
+    and part of how a candidate is chosen as the screen (`_screen_likeness`)."""
     light = max(c["colour_ui"], c["text_page"]) * (1 - c["printed"])
     return c["rect"] * c["inside"] * max(light, c["icons"], c["dark_mode"]) * c["not_glare"]
 
@@ -492,7 +497,7 @@ class Candidate:
     score: float  # rule_score of the cues
 
 
-# Numbers of the candidate that best looks lit, given to the model.
+# Numbers of the candidate that most looks like the whole lit screen, given to the model.
 BEST_NUMBERS = (
     "inside_median",
     "bezel_median",
@@ -517,11 +522,6 @@ def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
     its exposure level: the same scene exposed differently must score alike."""
     value, gray = planes["value"], planes["gray"]
     median, p99 = _percentiles(gray, 0.5, 0.99)
-    (rg_mean, rg_std), (yb_mean, yb_std) = (
-        (float(m[0, 0]), float(d[0, 0]))
-        for m, d in (cv2.meanStdDev(planes[name]) for name in ("red_green", "yellow_blue2"))
-    )
-    yb_mean, yb_std = yb_mean / 2, yb_std / 2
     br = planes["blue_red"]
     light = _above(value, 200)
     lit_count = cv2.countNonZero(light)
@@ -544,7 +544,7 @@ def _photo_numbers(planes: dict[str, np.ndarray]) -> dict[str, float]:
         "photo_vivid": cv2.countNonZero(planes["vivid"]) / value.size,
         "photo_light": lit_count / value.size,
         "photo_dark": 1 - cv2.countNonZero(_above(value, 49)) / value.size,
-        "photo_colourfulness": float(np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean)),
+        "photo_colourfulness": _colourfulness(planes),
         "photo_light_blue": cv2.mean(br, mask=light)[0] - cv2.mean(br)[0] if lit_count else 0.0,
         "photo_light_saturation": cv2.mean(planes["saturation"], mask=light)[0]
         if lit_count
@@ -566,7 +566,7 @@ class Analysis:
     """One photo as the screen model sees it."""
 
     features: dict[str, float]  # the model's inputs
-    best: Candidate | None  # the candidate that best looks lit
+    best: Candidate | None  # the candidate that most looks like the whole lit screen
     dark: Candidate | None  # the largest dark display-shaped candidate (an unlit screen)
     planes: dict[str, np.ndarray]  # work-size planes
 
@@ -619,7 +619,7 @@ def screen_state(probability: float, dark_display: bool, bands: dict[str, float]
 
 def _quad(seen: Analysis, lit: bool) -> tuple[np.ndarray, Candidate] | None:
     """The quad to show, in work-image pixels: the whole lit screen grown from the candidate
-    that best looks lit, or the dark display; None when there is no such candidate."""
+    that most looks like the lit screen, or the dark display; None when there is none."""
     shown = seen.best if lit else seen.dark
     if shown is None:
         return None
