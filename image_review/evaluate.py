@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.measures.screen import analyse, lit_quad, screen_state
+from image_review.measures.screen import analyse, band_state, lit_quad
 from image_review.models import LogisticModel, fit_logistic, load_model
 
 SUBJECTS = ("phone", "laptop", "tablet", "monitor/TV", "watch", "other")
@@ -258,7 +258,7 @@ def evaluate_screen(
     else:
         probabilities = cross_validated(data, model.features, meta["fit"]["l2"])
     states = [
-        screen_state(float(p), bool(dark), meta["bands"])
+        band_state(float(p), bool(dark), meta["bands"])
         for p, dark in zip(probabilities, data.dark_display, strict=True)
     ]
     how = "shipped model" if shipped else f"cross-validated, leaving one {group_column} out"

@@ -5,7 +5,7 @@ import pytest
 from conftest import EXAMPLES
 
 from image_review.imaging import decode
-from image_review.measures.screen import analyse, screen_state
+from image_review.measures.screen import analyse, band_state
 from image_review.models import MODELS, LogisticModel, fit_logistic, load_model
 
 
@@ -32,7 +32,7 @@ def test_the_model_round_trips_through_json():
     [(0.99, False, "on"), (0.5, True, "uncertain"), (0.01, True, "off"), (0.01, False, "none")],
 )
 def test_states_are_bands_of_the_probability(probability, dark, state):
-    assert screen_state(probability, dark, {"on": 0.8, "off": 0.05}) == state
+    assert band_state(probability, dark, {"on": 0.8, "off": 0.05}) == state
 
 
 def test_fit_logistic_learns_a_separable_rule_and_is_deterministic():

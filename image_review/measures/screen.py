@@ -607,7 +607,7 @@ def analyse(frame: Frame) -> Analysis:
     return Analysis(features, best, largest_dark, planes)
 
 
-def screen_state(probability: float, dark_display: bool, bands: dict[str, float]) -> str:
+def band_state(probability: float, dark_display: bool, bands: dict[str, float]) -> str:
     """`on` at or above the on band; `off` below the off band when a dark display-shaped
     region is in view (`none` when none is); `uncertain` between the bands."""
     if probability >= bands["on"]:
@@ -640,7 +640,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     model, meta = load_model("screen")
     seen = analyse(frame)
     probability = model.probability(seen.features)
-    state = screen_state(probability, seen.dark is not None, meta["bands"])
+    state = band_state(probability, seen.dark is not None, meta["bands"])
     found = _quad(seen, lit=state in ("on", "uncertain"))
     value = seen.planes["value"]
     quad, numbers = None, {}
