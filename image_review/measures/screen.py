@@ -45,6 +45,7 @@ MIN_FILL = 0.65  # region area over its quad's area: less is no display outline
 FIELD = (1.4, 1.8)  # the ring between these scales of the quad: what the device lies on
 WHITE_SHARE, WHITE_LEVEL, MAX_GAIN = 0.99, 240, 1.6  # exposure: 99th percentile to 240
 SCREEN_EDGE = 40  # mean brightness step from a lit screen to its bezel
+BEZEL_DARK = 120  # a bezel's median brightness is below this (highlights levelled to 240)
 
 
 def _above(plane: np.ndarray, level: int) -> np.ndarray:
@@ -117,7 +118,7 @@ def _candidates(value: np.ndarray, saturation: np.ndarray, gray: np.ndarray) -> 
         box = (*quad.min(axis=0), *quad.max(axis=0))
         if fill < MIN_FILL or sides[1] > MAX_ASPECT * max(sides[0], 1.0):
             continue
-        if not any(_overlap(box, other) > 0.9 for other in boxes):  # one region, two sources
+        if not any(_overlap(box, other) > 0.7 for other in boxes):  # one region, two sources
             boxes.append(box)
             found.append((quad, fill))
     return found
@@ -419,8 +420,10 @@ def _reach(plane: np.ndarray, seen: np.ndarray, row: int, span: tuple[int, int])
     values, known = plane[rows, left:right], seen[rows, left:right]
     step = values[2 * gap :] - values[: -2 * gap]  # centred on rows gap .. row
     both = known[2 * gap :] & known[: -2 * gap]
-    counted = both.sum(axis=1)
-    mean_step = (step * both).sum(axis=1) / np.maximum(counted, 1)
+    counts = both.sum(axis=1)
+    # Plain Python numbers: the scan below reads them one at a time.
+    mean_step = ((step * both).sum(axis=1) / np.maximum(counts, 1)).tolist()
+    counted = counts.tolist()
     best, at = 0.0, 0
     for centre in range(row, gap - 1, -1):
         index = centre - gap
@@ -438,9 +441,8 @@ def _reach(plane: np.ndarray, seen: np.ndarray, row: int, span: tuple[int, int])
 def unevenness(value: np.ndarray, quad: np.ndarray) -> float:
     """0..1: spread of the white level (90th percentile) over a 3x3 grid of the screen."""
     flat = _upright(value, quad, (90, 60))
-    cells = np.percentile(
-        flat.reshape(3, 20, 3, 30).transpose(0, 2, 1, 3).reshape(9, -1), 90, axis=1
-    )
+    cells = flat.reshape(3, 20, 3, 30).transpose(0, 2, 1, 3).reshape(9, -1)
+    cells = np.array([_percentile(cell, 0.9) for cell in cells])
     return float((cells.max() - cells.min()) / max(cells.max(), 1.0))
 
 
@@ -522,8 +524,9 @@ _ALONG = np.linspace(0.1, 0.9, 20, dtype=np.float32)  # where a line's two sides
 
 def _bezel_edges(gray: np.ndarray) -> float:
     """How many long straight edges step down from a brighter side facing the middle of the
-    photo to a darker side facing out: a lit screen's edge against its bezel, even when the
-    screen fills the frame. log(1 + count), on a copy a third the size."""
+    photo to a dark side facing out: a lit screen's edge against its bezel, even when the
+    screen fills the frame (the edge of a white box on a brown table is not dark outside).
+    log(1 + count), on a copy a third the size."""
     small = cv2.resize(gray, None, fx=1 / 3, fy=1 / 3, interpolation=cv2.INTER_AREA)
     h, w = small.shape
     edges = cv2.Canny(cv2.GaussianBlur(small, (3, 3), 0), 40, 120)
@@ -546,9 +549,12 @@ def _bezel_edges(gray: np.ndarray) -> float:
         ys = np.clip(at[..., 1].astype(int), 0, h - 1)
         return small[ys, xs].astype(np.float32)
 
-    step = sum(side(k) - side(-k) for k in (1, 2, 3)) / 3
+    inner = sum(side(k) for k in (1, 2, 3)) / 3
+    outer = sum(side(-k) for k in (1, 2, 3)) / 3
+    step = inner - outer
     middle_step = np.sort(step, axis=1)[:, 9:11].mean(axis=1)  # the median of the 20 samples
-    strength = middle_step / 255 * (step > 25).mean(axis=1) * length / max(h, w)
+    dark_outside = np.sort(outer, axis=1)[:, 9:11].mean(axis=1) < BEZEL_DARK
+    strength = middle_step / 255 * (step > 25).mean(axis=1) * length / max(h, w) * dark_outside
     return float(np.log1p(np.count_nonzero(strength > 0.02)))
 
 
