@@ -8,8 +8,9 @@ Every photo is decoded from its bytes and described by the OpenCV numbers of
 (numpy, `image_review.models.fit_logistic`) is fitted on all photos; its figures are
 measured by leave-one-group-out cross-validation, and the bands are read off the
 cross-validated probabilities:
-- `off`: the largest band below which at most OFF_LIT_SHARE of the lit screens fall, so a
-  dark screen is only reported when the model is confident;
+- `off`: the largest band below which at most OFF_LIT_SHARE of the lit screens fall, and
+  at most OFF_MAX (the model itself gives a lit screen at most that chance), so a dark
+  screen is only reported when the model is confident;
 - `on`: the lowest band at which the cross-validated precision of `on` reaches ON_PRECISION.
 Re-running it on the same photos writes the same file.
 """
@@ -29,6 +30,7 @@ from image_review.models import MODELS, fit_logistic
 # screen on a retail box through as lit.
 L2 = 0.02
 OFF_LIT_SHARE = 0.02  # at most this share of lit screens below the off band
+OFF_MAX = 0.03  # and the off band is a confident "dark": at most a 3% chance of a lit screen
 ON_PRECISION = 0.85  # the on band: the lowest probability with this cross-validated precision
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
 
@@ -37,6 +39,7 @@ def choose_bands(probabilities: np.ndarray, truth: np.ndarray) -> dict[str, floa
     """The off and on bands (see the module docstring)."""
     lit = probabilities[truth]
     off = max((t for t in GRID if np.mean(lit < t) <= OFF_LIT_SHARE), default=GRID[0])
+    off = min(off, OFF_MAX)
     on = GRID[-1]
     for t in GRID:
         said = probabilities >= t
