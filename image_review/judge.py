@@ -347,7 +347,7 @@ def _bands() -> dict[str, float]:
 
 
 def _confirmed_screen(photo: PhotoResult) -> Finding:
-    probability = photo.measures.get("screen", {}).get("probability", 0.0)
+    probability = photo.measures["screen"]["probability"]
     return Finding(
         "screen-confirmed",
         f"{photo.file}: you confirmed the screen is on (submission.toml [checks] screen_on); "
@@ -359,13 +359,7 @@ def _confirmed_screen(photo: PhotoResult) -> Finding:
 
 
 def _unconfirmed_screen(photo: PhotoResult) -> Finding:
-    screen = photo.measures.get("screen")
-    if screen is None:  # the detector was skipped (--screen no)
-        return Finding(
-            "screen-uncertain",
-            f"{photo.file}: named as showing the screen on; not checked from the pixels",
-            photo.file,
-        )
+    screen = photo.measures["screen"]
     probability = screen["probability"]
     if screen["state"] == "off":
         return Finding(
