@@ -5,10 +5,10 @@ The labels file has the columns `file` and `screen_on` (yes / no / na), and opti
 sees the pixels alone: each photo is read from its bytes, never by its name.
 
 Two ways to score:
-- cross-validated (the default when the labels have groups): the model is fitted again,
-  leaving one group out at a time, with the shipped model's inputs and penalty, and each
-  photo is scored by the model that never saw its group. These are the figures for the
-  photos the shipped model was fitted on.
+- cross-validated (the default; without a group column each photo is its own group): the
+  model is fitted again, leaving one group out at a time, with the shipped model's inputs
+  and penalty, and each photo is scored by the model that never saw its group. These are
+  the figures for the photos the shipped model was fitted on.
 - shipped: the shipped model as it is, for photos it has never seen.
 
 An optional outlines file (columns `file` and `outline`: four corners as percent of the
@@ -91,6 +91,8 @@ def read_labels(labels: Path, group_column: str = "group") -> list[Label]:
     rows = _rows(labels)
     if not rows or not {"file", "screen_on"} <= set(rows[0]):
         raise LabelsError(f"{labels}: needs the columns 'file' and 'screen_on'")
+    if group_column != "group" and group_column not in rows[0]:
+        raise LabelsError(f"{labels}: has no column {group_column!r} to group by")
     out = []
     for number, row in enumerate(rows, start=2):
         value = (row["screen_on"] or "").strip().lower()

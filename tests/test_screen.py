@@ -193,6 +193,7 @@ def test_cross_validation_never_scores_a_photo_with_a_model_that_saw_its_group(t
     [
         (read_labels, "file,screen\na.jpg,yes\n", "columns"),
         (read_labels, "file,screen_on\na.jpg,maybe\n", "line 2"),
+        (lambda path: read_labels(path, "source"), "file,screen_on\na.jpg,yes\n", "no column"),
         (read_outlines, "file,outline\na.jpg,1 2 3\n", "line 2: outline must be 8 numbers"),
         (read_outlines, "file,outline\na.jpg,0 0 100 0 100 120 0 100\n", "from 0 to 100"),
     ],
