@@ -60,13 +60,17 @@ class ScreenData:
     labels: list[Label]
     names: tuple[str, ...]  # the model inputs, in column order
     rows: np.ndarray  # (photos, inputs)
-    dark_display: np.ndarray  # a dark display-shaped region was seen
     quads: list[np.ndarray | None]  # the lit-screen quad, as fractions of width and height
     skipped: list[str] = field(default_factory=list)
 
     @property
     def truth(self) -> np.ndarray:
         return np.array([label.on for label in self.labels])
+
+    @property
+    def dark_display(self) -> np.ndarray:
+        """Whether a dark display-shaped region was seen in each photo (an input too)."""
+        return self.rows[:, self.names.index("dark_display")] > 0
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -131,7 +135,7 @@ def overlap(quad: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
     """Decode every labelled photo (from its bytes) and compute the model's inputs."""
-    kept, rows, dark, quads, skipped = [], [], [], [], []
+    kept, rows, quads, skipped = [], [], [], []
     names: tuple[str, ...] = ()
     for label in labels:
         try:
@@ -143,12 +147,11 @@ def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
         seen = analyse(frame)
         names = names or tuple(sorted(seen.features))
         rows.append([seen.features[name] for name in names])
-        dark.append(seen.dark is not None)
         quads.append(lit_quad(seen))
         kept.append(label)
     if not kept:
         raise LabelsError(f"{images}: none of the labelled photos could be read")
-    return ScreenData(kept, names, np.array(rows, np.float64), np.array(dark), quads, skipped)
+    return ScreenData(kept, names, np.array(rows, np.float64), quads, skipped)
 
 
 def cross_validated(data: ScreenData, names: tuple[str, ...], l2: float) -> np.ndarray:
