@@ -73,7 +73,7 @@ class ScreenData:
         return self.rows[:, self.names.index("dark_display")] > 0
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def csv_rows(path: Path) -> list[dict[str, str]]:
     """The rows of a CSV file with a header (UTF-8, with or without a byte-order mark)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -92,7 +92,7 @@ def _subject(word: str) -> str:
 def read_labels(labels: Path, group_column: str = "group") -> list[Label]:
     """Every row; `na` (no display in view) counts as not on. Without the group column
     each photo is its own group."""
-    rows = _rows(labels)
+    rows = csv_rows(labels)
     if not rows or not {"file", "screen_on"} <= set(rows[0]):
         raise LabelsError(f"{labels}: needs the columns 'file' and 'screen_on'")
     if group_column != "group" and group_column not in rows[0]:
@@ -110,7 +110,7 @@ def read_labels(labels: Path, group_column: str = "group") -> list[Label]:
 def read_outlines(outlines: Path) -> dict[str, np.ndarray]:
     """file: its screen outline, four (x, y) corners as fractions of the width and height."""
     out = {}
-    for number, row in enumerate(_rows(outlines), start=2):
+    for number, row in enumerate(csv_rows(outlines), start=2):
         try:
             corners = np.array([float(x) for x in (row.get("outline") or "").split()])
         except ValueError:

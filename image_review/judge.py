@@ -64,8 +64,8 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             policy.max_long_side,
         )
     exposure = m["exposure"]
-    too_dark = exposure["mean"] < policy.dark_mean and exposure["p95"] < policy.dark_p95
     flat = m["entropy"] < policy.min_entropy
+    too_dark = is_too_dark(exposure, policy)
     if flat and not too_dark:
         add(
             "low-information",
@@ -77,26 +77,48 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if too_dark:
         add(
             "too-dark",
-            f"too dark (mean brightness {exposure['mean']:.0f} of 255); "
-            "retake it in more light or with the flash",
-            exposure["mean"],
-            policy.dark_mean,
+            f"too dark: even the brightest tenth of the photo is under {policy.dark_p90:g} of "
+            f"255 ({exposure['p90']:.0f}); retake it in more light or with the flash",
+            exposure["p90"],
+            policy.dark_p90,
         )
-    if exposure["bright_share"] > policy.bright_share and exposure["mean"] > policy.bright_mean:
+    bright = bright_verdict(exposure, policy)
+    if bright == "overexposed":
         add(
             "overexposed",
-            f"{exposure['bright_share']:.0%} of the photo is blown out to white; "
-            "retake it with less light or tap the product to set exposure",
+            f"washed out: {exposure['bright_share']:.0%} is blown to white and the rest has no "
+            f"shadows (the darkest 5% are above {exposure['p05']:.0f} of 255); retake it with "
+            "less light or tap the product to set the exposure",
             exposure["bright_share"],
-            policy.bright_share,
+            policy.blown_share,
         )
-    if not (flat or too_dark) and m["sharpness"] < policy.min_sharpness:
+    elif bright == "possibly-overexposed":
+        add(
+            "possibly-overexposed",
+            f"may be washed out: mean brightness {exposure['mean']:.0f} of 255 with no shadows "
+            f"(the darkest 5% are above {exposure['p05']:.0f}; estimate, a reviewer will look); "
+            "if the product looks pale, retake it with less light",
+            exposure["mean"],
+            policy.bright_mean,
+        )
+    blur = blur_verdict(m, policy)
+    if blur == "blurry":
         add(
             "blurry",
-            f"estimated blurry (sharpness {m['sharpness']:.1f}, limit {policy.min_sharpness:g}); "
-            "hold the phone still, tap to focus and retake it",
-            m["sharpness"],
-            policy.min_sharpness,
+            f"estimated blurry: fine detail {m['detail']:.2f}, under {policy.min_detail:g} "
+            "(sharp photos measure about 0.7); hold the phone still, tap the product to "
+            "focus and retake it",
+            m["detail"],
+            policy.min_detail,
+        )
+    elif blur == "possibly-blurry":
+        add(
+            "possibly-blurry",
+            f"may be blurred: fine detail {m['detail']:.2f}, under {policy.soft_detail:g} "
+            "(estimate; a reviewer will look); if the product looks soft when zoomed in, "
+            "retake it",
+            m["detail"],
+            policy.soft_detail,
         )
     if m["truncated"]:
         add(
@@ -121,6 +143,35 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             "place is private",
         )
     return found
+
+
+def blur_verdict(measures: dict, policy: Policy) -> str | None:
+    """`blurry` under the blur limit, `possibly-blurry` under the softer one, else None
+    (a flat photo, or one with too little structure to measure, is not judged)."""
+    if measures["detail"] is None or measures["entropy"] < policy.min_entropy:
+        return None
+    if measures["detail"] < policy.min_detail:
+        return "blurry"
+    if measures["detail"] < policy.soft_detail:
+        return "possibly-blurry"
+    return None
+
+
+def is_too_dark(exposure: dict[str, float], policy: Policy) -> bool:
+    """Even the brightest tenth of the photo is dim: a lamp or a window in a dark room does
+    not lift it, a lit screen or a lit subject filling a tenth of the frame does."""
+    return exposure["p90"] < policy.dark_p90
+
+
+def bright_verdict(exposure: dict[str, float], policy: Policy) -> str | None:
+    """Washed out (bright overall, no shadows left: a product shot on white keeps the
+    product's own dark tones): `overexposed` when a large part is also blown to white,
+    `possibly-overexposed` when not (a pale product on a pale table looks alike), else None."""
+    if exposure["mean"] <= policy.bright_mean or exposure["p05"] <= policy.bright_p05:
+        return None
+    if exposure["bright_share"] > policy.blown_share:
+        return "overexposed"
+    return "possibly-overexposed"
 
 
 def screen_state(photo: PhotoResult) -> str | None:

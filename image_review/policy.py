@@ -3,7 +3,7 @@
 A policy file holds any of the fields below at its top level, for example:
 
     min_photos = 10
-    min_sharpness = 40.0
+    min_detail = 0.35
 """
 
 from __future__ import annotations
@@ -39,12 +39,14 @@ class Policy:
     max_pixels: int = 100_000_000
     max_file_bytes: int = 200 * 1024 * 1024
     accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
-    # Estimates (see measures/quality.py for what each number is).
-    min_sharpness: float = 40.0
-    dark_mean: float = 40.0  # too dark when the mean luminance is below this ...
-    dark_p95: float = 90.0  # ... and even the brightest 5% stay below this
-    bright_share: float = 0.6  # overexposed when this share of pixels is clipped white ...
-    bright_mean: float = 230.0  # ... and the mean luminance is above this
+    # Estimates (see measures/quality.py for what each number is). The detail and exposure
+    # limits are the ones `image-review eval-quality` chooses on real labelled photos.
+    min_detail: float = 0.365  # blurry (error) below this fine-over-coarse detail ...
+    soft_detail: float = 0.435  # ... possibly blurry (warning) below this
+    dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level
+    bright_mean: float = 180.0  # washed out when the mean luminance is above this ...
+    bright_p05: float = 80.0  # ... and even the darkest 5% are above this (no shadows left);
+    blown_share: float = 0.15  # an error when this share is also clipped white, else a warning
     min_entropy: float = 2.5
     # Screen (see measures/screen.py): glare and uneven backlight, judged only on a screen
     # whose probability of being lit is at least screen_defect_probability.
@@ -57,6 +59,14 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+# Settings of earlier versions, and what replaced them (the scales differ: set them anew).
+REPLACED = {
+    "min_sharpness": "min_detail",
+    "dark_mean": "dark_p90",
+    "dark_p95": "dark_p90",
+    "bright_share": "blown_share",
+}
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -72,6 +82,12 @@ def load_policy(path: str | Path | None = None) -> Policy:
         raise PolicyError(f"{path}: not valid TOML: {err}") from None
     fields = {f.name: f for f in dataclasses.fields(Policy)}
     unknown = sorted(set(data) - set(fields))
+    replaced = [f"{old} (now {REPLACED[old]}, a new scale)" for old in unknown if old in REPLACED]
+    if replaced:
+        raise PolicyError(
+            f"{path}: setting(s) no longer used: {', '.join(replaced)}; set the new one "
+            "(the README's finding codes give the defaults) or drop the line"
+        )
     if unknown:
         raise PolicyError(
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}"

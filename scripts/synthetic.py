@@ -11,16 +11,21 @@ import cv2
 import numpy as np
 
 WIDTH, HEIGHT = 1280, 960
+# The phone lies on a medium oak desk: on the light table under bright light, with no shadow
+# darker than 150 of 255, a thin grey phone edge is what a washed-out photo looks like.
+PHONE_TABLE_TONE = 0.9
 AA = cv2.LINE_AA
 
 
-def table(rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT) -> np.ndarray:
-    """A light wood table: grain stripes, knots of noise and a lighting falloff."""
+def table(
+    rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT, tone: float = 1.0
+) -> np.ndarray:
+    """A wood table, light oak at tone 1: grain stripes, knots of noise, a lighting falloff."""
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     warp = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 40) * 60
     grain = np.sin((y + warp) / 7.0) * 0.5 + np.sin((y + warp * 1.7) / 2.3) * 0.2
     fine = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.2)
-    base = np.array([150, 185, 215], np.float32)  # BGR light oak
+    base = np.array([150, 185, 215], np.float32) * tone  # BGR light oak
     wood = base + (grain * 14 + fine * 6)[..., None]
     light = 1.05 - 0.35 * (((x - w * 0.4) / w) ** 2 + ((y - h * 0.3) / h) ** 2)
     return np.clip(wood * light[..., None], 0, 255)
@@ -375,7 +380,8 @@ def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -
     """A BGR uint8 photo of `view` (shipping_box, inner_packaging, top, bottom, front, back,
     left, right, screen_on) at `size`."""
     rng = np.random.default_rng(seed)
-    img = table(rng)
+    packaging = view in ("shipping_box", "inner_packaging")
+    img = table(rng, tone=1.0 if packaging else PHONE_TABLE_TONE)
     if view in ("front", "screen_on"):
         _phone_front(img, rng, lit=view == "screen_on")
     elif view == "back":

@@ -16,8 +16,15 @@ def lit_photo(state: str, probability: float) -> PhotoResult:
         "features": {},
     }
     measures = {
-        "sharpness": 900.0,
-        "exposure": {"mean": 120, "p05": 20, "p95": 230, "dark_share": 0, "bright_share": 0},
+        "detail": 0.8,
+        "exposure": {
+            "mean": 120,
+            "p05": 20,
+            "p90": 210,
+            "p95": 230,
+            "dark_share": 0,
+            "bright_share": 0,
+        },
         "entropy": 7.0,
         "contrast": 50.0,
         "dhash": "0" * 16,

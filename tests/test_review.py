@@ -214,8 +214,8 @@ def test_measures_are_kept_in_the_manifest():
     left = next(p for p in data["photos"] if p["file"] == "07_left-side.jpg")
     blurry = next(f for f in left["findings"] if f["code"] == "blurry")
     assert blurry["kind"] == "estimate"
-    assert blurry["value"] == left["measures"]["sharpness"] < blurry["limit"]
-    assert blurry["limit"] == DEFAULT_POLICY.min_sharpness
+    assert blurry["value"] == left["measures"]["detail"] < blurry["limit"]
+    assert blurry["limit"] == DEFAULT_POLICY.min_detail
 
 
 def test_a_screen_printed_on_the_box_does_not_count_as_lit(phone_with):
