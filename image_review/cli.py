@@ -377,15 +377,18 @@ def eval_screen(
     help="Labels column whose groups are left out one at a time in cross-validation.",
 )
 @click.option(
-    "--expect-clean",
-    "clean",
+    "--also-sharp",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also list every photo of this folder (photos that need no retake) that a blur or "
-    "exposure check flags.",
+    help="A folder of photos known to be sharp (sellers' good photos): they join the sharp "
+    "photos the blur limits are chosen and scored on, and their findings are listed.",
 )
 @POLICY_OPTION
 def eval_quality(
-    labels: Path, images: Path | None, group_by: str, clean: Path | None, policy_file: Path | None
+    labels: Path,
+    images: Path | None,
+    group_by: str,
+    also_sharp: Path | None,
+    policy_file: Path | None,
 ) -> None:
     """Measure the blur and exposure checks against LABELS.csv (columns file, blur_label,
     exposure_label and a group column).
@@ -400,32 +403,19 @@ def eval_quality(
     \b
     Example:
         image-review eval-quality ../shared/datasets/quality-dev/labels.csv \\
-            --expect-clean ../shared/datasets/screen-dev/images
+            --also-sharp ../shared/datasets/screen-dev/images
     """
     from image_review.evaluate import LabelsError
-    from image_review.evaluate_quality import (
-        clean_findings,
-        evaluate_quality,
-        quality_report,
-        shown,
-    )
+    from image_review.evaluate_quality import evaluate_quality, quality_report
     from image_review.policy import PolicyError, load_policy
 
     try:
         policy = load_policy(policy_file)
-        result = evaluate_quality(labels, images or labels.parent / "images", group_by, policy)
+        folder = images or labels.parent / "images"
+        result = evaluate_quality(labels, folder, group_by, policy, also_sharp)
     except (LabelsError, PolicyError) as err:
         raise UsageFailure(str(err)) from None
     click.echo(quality_report(result, policy))
-    if clean is not None:
-        flagged = clean_findings(clean, policy)
-        click.echo(f"\n{clean}: {len(flagged)} finding(s) on photos expected clean")
-        for name, code, m in flagged:
-            e = m["exposure"]
-            click.echo(
-                f"  {code:20} {name}  detail {shown(m['detail'])} "
-                f"mean {e['mean']:.0f} p05 {e['p05']:.0f} p90 {e['p90']:.0f}"
-            )
 
 
 @cli.command()

@@ -5,10 +5,14 @@ The labels file has the columns `file`, `blur_label` (sharp / blurred / doubtful
 `source_repo`: photos of one source share cameras, scenes and processing). Each photo is
 decoded from its bytes and measured once, as a review would; the names are never read.
 
+A folder of photos known to be sharp can join (`also_sharp`): they count as sharp photos,
+one more group, and say nothing about exposure. Sellers' good photos are what a false
+`blurry` fails, so the blur limits are chosen on them too.
+
 Each check's limit comes from a rule applied to labelled photos (`choose_limits`), so the
 figures can be cross-validated honestly: the limits are chosen again with one group left
 out, and that group is judged with them. The policy's defaults are the limits the rules
-choose on the whole development set (`quality-dev`).
+choose on quality-dev with screen-dev as the sharp folder.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ BLURRY_FALSE = 0.03  # blurry: at most this share of sharp photos below the limi
 SOFT_FALSE = 0.08  # possibly blurry: at most this share
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
 DETAIL_STEP = 0.005
+UNLABELLED = "unlabelled"  # the exposure of a photo from the also-sharp folder
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class QualityLabel:
 
     file: str
     blur: str  # sharp | blurred | doubtful
-    exposure: str  # normal | dark | bright
+    exposure: str  # normal | dark | bright | unlabelled
     group: str
 
 
@@ -112,7 +117,7 @@ CHECKS = (
     Check(
         "too-dark",
         lambda label: label.exposure == "dark",
-        lambda label: label.exposure != "dark",
+        lambda label: label.exposure in ("normal", "bright"),
         lambda m, policy: is_too_dark(m["exposure"], policy),
         lambda m: m["exposure"]["p90"],
         lambda policy: policy.dark_p90,
@@ -120,7 +125,7 @@ CHECKS = (
     Check(
         "overexposed",
         lambda label: label.exposure == "bright",
-        lambda label: label.exposure != "bright",
+        lambda label: label.exposure in ("normal", "dark"),
         lambda m, policy: bright_verdict(m["exposure"], policy) == "overexposed",
         lambda m: m["exposure"]["mean"],
         lambda policy: policy.bright_mean,
@@ -128,7 +133,7 @@ CHECKS = (
     Check(
         "overexposed or possibly-",
         lambda label: label.exposure == "bright",
-        lambda label: label.exposure != "bright",
+        lambda label: label.exposure in ("normal", "dark"),
         lambda m, policy: bright_verdict(m["exposure"], policy) is not None,
         lambda m: m["exposure"]["mean"],
         lambda policy: policy.bright_mean,
@@ -159,7 +164,7 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     shadowless = [
         m["exposure"]["mean"]
         for label, m in pairs
-        if label.exposure != "bright" and m["exposure"]["p05"] > DEFAULT_POLICY.bright_p05
+        if label.exposure in ("normal", "dark") and m["exposure"]["p05"] > DEFAULT_POLICY.bright_p05
     ]
     return {
         "min_detail": _detail_limit(sharp, BLURRY_FALSE),
@@ -191,6 +196,15 @@ class CheckResult:
     @property
     def false_alarms(self) -> tuple[int, int]:
         return self._count(False, True), self._count(False, True) + self._count(False, False)
+
+    def false_alarms_in(self, group: str) -> tuple[int, int]:
+        """(flagged, photos) among the negatives of one group."""
+        negatives = [
+            fired
+            for label, fired in zip(self.labels, self.fired, strict=True)
+            if label.group == group and self.check.negative(label)
+        ]
+        return sum(negatives), len(negatives)
 
     @property
     def balanced_accuracy(self) -> float:
@@ -230,6 +244,9 @@ class QualityEvaluation:
     cross_validated: list[CheckResult]
     chosen: dict[str, float]  # the limits the rules choose on all these photos
     skipped: list[str] = field(default_factory=list)
+    sharp_group: str | None = None  # the group of the also-sharp folder
+    # The also-sharp photos that get a finding with the policy: (file, code, measures).
+    sharp_findings: list[tuple[str, str, dict]] = field(default_factory=list)
 
 
 def evaluate_quality(
@@ -237,16 +254,23 @@ def evaluate_quality(
     images: Path,
     group_column: str = "source_repo",
     policy: Policy = DEFAULT_POLICY,
+    also_sharp: Path | None = None,
 ) -> QualityEvaluation:
-    """Measure every labelled photo once; judge it with `policy`, and with the limits chosen
-    without its group (grouped cross-validation)."""
-    all_labels = read_quality_labels(labels_path, group_column)
-    measured_all, skipped = measure_photos([images / label.file for label in all_labels])
-    kept = [(label, m) for label, m in zip(all_labels, measured_all, strict=True) if m]
+    """Measure every labelled photo (and every photo of `also_sharp`) once; judge it with
+    `policy`, and with the limits chosen without its group (grouped cross-validation)."""
+    labels = read_quality_labels(labels_path, group_column)
+    paths = [images / label.file for label in labels]
+    sharp_group = None
+    if also_sharp is not None:
+        sharp_group = f"{'/'.join(also_sharp.resolve().parts[-2:])} (sharp)"
+        extra = sorted(p for p in also_sharp.iterdir() if p.is_file() and p.name[0] != ".")
+        labels += [QualityLabel(p.name, "sharp", UNLABELLED, sharp_group) for p in extra]
+        paths += extra
+    measured_all, skipped = measure_photos(paths)
+    kept = [(label, m) for label, m in zip(labels, measured_all, strict=True) if m]
     if not kept:
         raise LabelsError(f"{images}: none of the labelled photos could be read")
-    labels = [label for label, _ in kept]
-    measured = [m for _, m in kept]
+    labels, measured = [label for label, _ in kept], [m for _, m in kept]
     held_out: dict[str, Policy] = {}
     for group in {label.group for label in labels}:
         train = [(label, m) for label, m in kept if label.group != group]
@@ -261,6 +285,13 @@ def evaluate_quality(
         cross_validated=[_judge(check, labels, measured, cv_policies) for check in CHECKS],
         chosen=choose_limits(labels, measured),
         skipped=skipped,
+        sharp_group=sharp_group,
+        sharp_findings=[
+            (label.file, code, m)
+            for label, m in kept
+            if label.group == sharp_group
+            for code in quality_codes(m, policy)
+        ],
     )
 
 
@@ -270,19 +301,6 @@ def quality_codes(measures: dict, policy: Policy) -> list[str]:
     codes.append("too-dark" if is_too_dark(measures["exposure"], policy) else None)
     codes.append(bright_verdict(measures["exposure"], policy))
     return [code for code in codes if code]
-
-
-def clean_findings(folder: Path, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, str, dict]]:
-    """Photos of a folder expected to need no retake that get a blur or exposure finding
-    anyway: (file, finding, measures)."""
-    paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    measured, _ = measure_photos(paths)
-    return [
-        (path.name, code, m)
-        for path, m in zip(paths, measured, strict=True)
-        if m is not None
-        for code in quality_codes(m, policy)
-    ]
 
 
 def shown(value: float | None) -> str:
@@ -298,31 +316,50 @@ def _line(result: CheckResult, limit: str) -> str:
     )
 
 
+def _table(results: list[CheckResult], limits: list[str], sharp_group: str | None) -> list[str]:
+    lines = [f"  {'check':26} {'limit':>8}  {'caught':>10}  {'false alarms':>12}  bal.acc"]
+    lines += [_line(r, limit) for r, limit in zip(results, limits, strict=True)]
+    if sharp_group:
+        for r in results[:2]:  # the blur checks
+            flagged, photos = r.false_alarms_in(sharp_group)
+            lines.append(
+                f"    {r.check.code}: of the false alarms, {flagged}/{photos} in {sharp_group}"
+            )
+    return lines
+
+
 def quality_report(result: QualityEvaluation, policy: Policy = DEFAULT_POLICY) -> str:
-    """The evaluation as text: per check, caught and false alarms with the shipped limits
-    and cross-validated, the limits chosen on all photos, and every miss with its value."""
-    header = f"  {'check':26} {'limit':>8}  {'caught':>10}  {'false alarms':>12}  bal.acc"
+    """The evaluation as text: per check, caught and false alarms cross-validated and with
+    the policy's limits, the limits chosen on all photos, every miss with its value, and
+    the findings on the also-sharp photos."""
     unreadable = f"; unreadable: {', '.join(result.skipped)}" if result.skipped else ""
     lines = [
         f"{result.photos} photos, {result.groups} groups by {result.group_column}{unreadable}",
         "",
         "cross-validated (limits chosen again with each group left out):",
-        header,
     ]
-    lines += [_line(r, "varies") for r in result.cross_validated]
-    lines += ["", "with the policy's limits (chosen on quality-dev: in-sample there):", header]
-    lines += [_line(r, f"{r.check.limit(policy):g}") for r in result.shipped]
+    lines += _table(result.cross_validated, ["varies"] * len(CHECKS), result.sharp_group)
+    lines += ["", "with the policy's limits (in-sample on the photos they were chosen on):"]
+    limits = [f"{r.check.limit(policy):g}" for r in result.shipped]
+    lines += _table(result.shipped, limits, result.sharp_group)
     lines += [
         "",
         "limits the rules choose on these photos: "
         + ", ".join(f"{name} {value:g}" for name, value in result.chosen.items()),
     ]
     for r in result.shipped:
-        misses = r.misses()
+        misses = [miss for miss in r.misses() if miss[0].group != result.sharp_group]
         if misses:
             lines += ["", f"{r.check.code}: misses with the policy's limits (file, label, value):"]
             lines += [
                 f"  {kind:11} {label.file}  {label.blur}/{label.exposure}  {shown(value)}"
                 for label, value, kind in sorted(misses, key=lambda miss: miss[1] or 0.0)
             ]
+    if result.sharp_group:
+        lines += ["", f"findings on the photos of {result.sharp_group} with the policy's limits:"]
+        lines += [
+            f"  {code:20} {name}  detail {shown(m['detail'])} mean {m['exposure']['mean']:.0f} "
+            f"p05 {m['exposure']['p05']:.0f} p90 {m['exposure']['p90']:.0f}"
+            for name, code, m in result.sharp_findings
+        ]
     return "\n".join(lines)

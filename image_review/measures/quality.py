@@ -40,11 +40,12 @@ _DIRECTIONS = (
 
 
 def working_copy(gray: np.ndarray) -> np.ndarray:
-    """The frame at WORK_SIDE on its long side (area averaging); smaller frames as they are."""
+    """The frame at WORK_SIDE on its long side (bilinear: the octaves below it are low-passed
+    by pyrDown anyway); smaller frames as they are."""
     scale = WORK_SIDE / max(gray.shape)
     if scale >= 1:
         return gray
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
 
 
 def _tile_means(plane: np.ndarray) -> np.ndarray:
