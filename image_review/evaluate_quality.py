@@ -157,7 +157,8 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
     - bright_mean: EXPOSURE_MARGIN above the brightest mean of a photo not labelled bright
       that has no shadows either (p05 above bright_p05, a fixed design value).
-    Exposure limits are rounded to multiples of 5 away from the good photos."""
+    Exposure limits are rounded to multiples of 5 away from the good photos; without such
+    photos they stay the defaults."""
     pairs = list(zip(labels, measured, strict=True))
     sharp = [m["detail"] for label, m in pairs if label.blur == "sharp" and m["detail"] is not None]
     normal_p90 = [m["exposure"]["p90"] for label, m in pairs if label.exposure == "normal"]
@@ -169,8 +170,16 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     return {
         "min_detail": _detail_limit(sharp, BLURRY_FALSE),
         "soft_detail": _detail_limit(sharp, SOFT_FALSE),
-        "dark_p90": 5 * math.floor(min(normal_p90, default=0) / 5) - EXPOSURE_MARGIN,
-        "bright_mean": 5 * math.ceil(max(shadowless, default=0) / 5) + EXPOSURE_MARGIN,
+        "dark_p90": (
+            5 * math.floor(min(normal_p90) / 5) - EXPOSURE_MARGIN
+            if normal_p90
+            else DEFAULT_POLICY.dark_p90
+        ),
+        "bright_mean": (
+            5 * math.ceil(max(shadowless) / 5) + EXPOSURE_MARGIN
+            if shadowless
+            else DEFAULT_POLICY.bright_mean
+        ),
     }
 
 
@@ -184,9 +193,11 @@ class CheckResult:
     fired: list[bool]
 
     def _count(self, positive: bool, fired: bool) -> int:
+        """On the labelled photos (the also-sharp folder is counted apart)."""
         test = self.check.positive if positive else self.check.negative
         return sum(
-            test(label) and f is fired for label, f in zip(self.labels, self.fired, strict=True)
+            test(label) and f is fired and label.exposure != UNLABELLED
+            for label, f in zip(self.labels, self.fired, strict=True)
         )
 
     @property
@@ -322,9 +333,7 @@ def _table(results: list[CheckResult], limits: list[str], sharp_group: str | Non
     if sharp_group:
         for r in results[:2]:  # the blur checks
             flagged, photos = r.false_alarms_in(sharp_group)
-            lines.append(
-                f"    {r.check.code}: of the false alarms, {flagged}/{photos} in {sharp_group}"
-            )
+            lines.append(f"    {r.check.code} also flags {flagged}/{photos} of {sharp_group}")
     return lines
 
 
@@ -334,7 +343,8 @@ def quality_report(result: QualityEvaluation, policy: Policy = DEFAULT_POLICY) -
     the findings on the also-sharp photos."""
     unreadable = f"; unreadable: {', '.join(result.skipped)}" if result.skipped else ""
     lines = [
-        f"{result.photos} photos, {result.groups} groups by {result.group_column}{unreadable}",
+        f"{result.photos} photos, {result.groups} groups by {result.group_column}{unreadable}; "
+        "the figures are on the labelled photos, the sharp folder's apart",
         "",
         "cross-validated (limits chosen again with each group left out):",
     ]

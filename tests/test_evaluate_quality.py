@@ -1,0 +1,84 @@
+import csv
+
+import cv2
+import numpy as np
+from click.testing import CliRunner
+from test_quality import decoded, natural_texture, product_photo
+
+from image_review.cli import cli
+from image_review.evaluate_quality import QualityLabel, choose_limits, evaluate_quality
+from image_review.policy import DEFAULT_POLICY
+
+
+def measures(detail: float, p90: float = 180, mean: float = 120, p05: float = 30) -> dict:
+    exposure = {"mean": mean, "p05": p05, "p90": p90, "p95": p90, "bright_share": 0.0}
+    return {"detail": detail, "entropy": 6.0, "exposure": exposure}
+
+
+def test_limits_are_chosen_from_the_good_photos_with_a_margin():
+    labels = [QualityLabel(f"s{i}", "sharp", "normal", "a") for i in range(40)]
+    labels += [QualityLabel("b", "blurred", "dark", "b"), QualityLabel("w", "sharp", "bright", "c")]
+    measured = [measures(0.40 + 0.01 * i, p90=100 + i) for i in range(40)]
+    measured += [measures(0.1, p90=20), measures(0.9, mean=230, p05=200)]
+    limits = choose_limits(labels, measured)
+    # 3% of 41 sharp photos is one photo: the limit sits just above the least sharp one.
+    assert limits["min_detail"] == 0.41
+    assert limits["soft_detail"] == 0.43  # 8%: three photos
+    assert limits["dark_p90"] == 90  # the dimmest normal photo's p90 is 100, less 10
+    # No photo without shadows that is not labelled bright: nothing to keep clear of.
+    assert limits["bright_mean"] == DEFAULT_POLICY.bright_mean
+
+
+def write_set(folder):
+    """A tiny labelled set: sharp and blurred product photos, a dark and a washed-out one,
+    from two sources."""
+    images = folder / "images"
+    images.mkdir()
+    photos = {
+        "a.jpg": (decoded(product_photo(seed=0)), "sharp", "normal", "one"),
+        "b.jpg": (
+            decoded(cv2.GaussianBlur(product_photo(seed=2), (0, 0), 6)),
+            "blurred",
+            "normal",
+            "one",
+        ),
+        "c.jpg": (decoded(product_photo(seed=4)), "sharp", "normal", "two"),
+        "d.jpg": (decoded(product_photo(seed=6)) // 8, "sharp", "dark", "two"),
+        "e.jpg": (
+            np.clip(230 + 30 * natural_texture(768, 1024, 8), 0, 255).astype(np.uint8),
+            "sharp",
+            "bright",
+            "two",
+        ),
+    }
+    with (folder / "labels.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "blur_label", "exposure_label", "source_repo"])
+        for name, (gray, blur, exposure, source) in photos.items():
+            cv2.imwrite(str(images / name), gray)
+            writer.writerow([name, blur, exposure, source])
+    return folder / "labels.csv"
+
+
+def test_every_check_is_scored_with_the_policy_and_cross_validated(tmp_path):
+    result = evaluate_quality(write_set(tmp_path), tmp_path / "images")
+    assert result.photos == 5 and result.groups == 2
+    shipped = {r.check.code: r for r in result.shipped}
+    assert shipped["blurry"].caught == (1, 1) and shipped["blurry"].false_alarms == (0, 4)
+    assert shipped["too-dark"].caught == (1, 1) and shipped["too-dark"].false_alarms == (0, 4)
+    assert shipped["overexposed"].caught == (1, 1)
+    assert [r.check.code for r in result.cross_validated] == list(shipped)
+
+
+def test_eval_quality_prints_the_figures_and_refuses_bad_labels(tmp_path):
+    labels = write_set(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["eval-quality", str(labels), "--also-sharp", str(tmp_path / "images")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "cross-validated" in result.output and "blurry" in result.output
+    assert "findings on the photos of" in result.output
+    labels.write_text("file,blur_label,exposure_label,source_repo\na.jpg,fuzzy,normal,one\n")
+    result = CliRunner().invoke(cli, ["eval-quality", str(labels)])
+    assert result.exit_code == 2
+    assert "line 2: blur_label must be sharp, blurred or doubtful" in result.output
