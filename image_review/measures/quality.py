@@ -49,20 +49,20 @@ def working_copy(gray: np.ndarray) -> np.ndarray:
 
 
 def _tile_means(plane: np.ndarray) -> np.ndarray:
-    """Mean of each tile of a TILES x TILES grid (the ragged right and bottom edges dropped)."""
+    """Mean of each tile of a TILES x TILES grid (the ragged right and bottom edges dropped);
+    area resampling by a whole factor is an exact tile mean, and fast."""
     th, tw = plane.shape[0] // TILES, plane.shape[1] // TILES
-    grid = plane[: th * TILES, : tw * TILES].reshape(TILES, th, TILES, tw)
-    return grid.mean(axis=(1, 3))
+    grid = plane[: th * TILES, : tw * TILES]
+    return cv2.resize(grid, (TILES, TILES), interpolation=cv2.INTER_AREA)
 
 
 def _energies(level: np.ndarray) -> np.ndarray:
     """Per direction, the tile means of the squared second difference: (4, TILES, TILES)."""
-    return np.stack(
-        [
-            _tile_means(np.square(cv2.filter2D(level, -1, kernel, borderType=cv2.BORDER_REFLECT)))
-            for kernel in _DIRECTIONS
-        ]
-    )
+    energies = []
+    for kernel in _DIRECTIONS:
+        difference = cv2.filter2D(level, -1, kernel, borderType=cv2.BORDER_REFLECT)
+        energies.append(_tile_means(cv2.multiply(difference, difference)))
+    return np.stack(energies)
 
 
 def _denoised(energies: np.ndarray) -> np.ndarray:
