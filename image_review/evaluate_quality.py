@@ -33,7 +33,6 @@ from image_review.policy import DEFAULT_POLICY, Policy
 
 BLURRY_FALSE = 0.03  # blurry: at most this share of sharp photos below the limit
 SOFT_FALSE = 0.08  # possibly blurry: at most this share
-CRISP_BLURRED = 0.10  # crisp edges: as crisp as only this share of the blurred photos
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
 DETAIL_STEP = 0.005
 UNLABELLED = "unlabelled"  # the exposure of a photo from the also-sharp folder
@@ -155,7 +154,6 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     """The limits the rules choose on these photos:
     - min_detail / soft_detail: the largest with at most BLURRY_FALSE / SOFT_FALSE of the
       sharp photos flagged;
-    - crisp_edges: the edge sharpness reached by CRISP_BLURRED of the blurred photos;
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
     - bright_mean: EXPOSURE_MARGIN above the brightest mean of a photo not labelled bright
       that has no shadows either (p05 above bright_p05, a fixed design value).
@@ -163,7 +161,6 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     photos they stay the defaults."""
     pairs = list(zip(labels, measured, strict=True))
     sharp = [m["detail"] for label, m in pairs if label.blur == "sharp" and m["detail"] is not None]
-    blurred_edges = [m["edges"] for label, m in pairs if label.blur == "blurred"]
     normal_p90 = [m["exposure"]["p90"] for label, m in pairs if label.exposure == "normal"]
     shadowless = [
         m["exposure"]["mean"]
@@ -172,11 +169,6 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     ]
     return {
         "min_detail": _detail_limit(sharp, BLURRY_FALSE),
-        "crisp_edges": (
-            math.ceil(100 * np.percentile(blurred_edges, 100 * (1 - CRISP_BLURRED))) / 100
-            if blurred_edges
-            else DEFAULT_POLICY.crisp_edges
-        ),
         "soft_detail": _detail_limit(sharp, SOFT_FALSE),
         "dark_p90": (
             5 * math.floor(min(normal_p90) / 5) - EXPOSURE_MARGIN

@@ -146,12 +146,11 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
 
 def blur_verdict(measures: dict, policy: Policy) -> str | None:
-    """`blurry` under the blur limit, `possibly-blurry` under the softer one, else None.
-    A clean shot with crisp edges is only `possibly-blurry`; a flat photo, or one with too
-    little structure to measure, is not judged."""
+    """`blurry` under the blur limit, `possibly-blurry` under the softer one, else None
+    (a flat photo, or one with too little structure to measure, is not judged)."""
     if measures["detail"] is None or measures["entropy"] < policy.min_entropy:
         return None
-    if measures["detail"] < policy.min_detail and measures["edges"] < policy.crisp_edges:
+    if measures["detail"] < policy.min_detail:
         return "blurry"
     if measures["detail"] < policy.soft_detail:
         return "possibly-blurry"

@@ -43,7 +43,6 @@ class Policy:
     # limits are the ones `image-review eval-quality` chooses on real labelled photos.
     min_detail: float = 0.32  # blurry (error) below this fine-over-coarse detail ...
     soft_detail: float = 0.42  # ... possibly blurry (warning) below this
-    crisp_edges: float = 2.06  # only a warning when the edges are this crisp (a clean shot)
     dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level
     bright_mean: float = 180.0  # washed out when the mean luminance is above this ...
     bright_p05: float = 80.0  # ... and even the darkest 5% are above this (no shadows left);

@@ -12,7 +12,7 @@ from image_review.policy import DEFAULT_POLICY
 
 def measures(detail: float, p90: float = 180, mean: float = 120, p05: float = 30) -> dict:
     exposure = {"mean": mean, "p05": p05, "p90": p90, "p95": p90, "bright_share": 0.0}
-    return {"detail": detail, "edges": 1.5, "entropy": 6.0, "exposure": exposure}
+    return {"detail": detail, "entropy": 6.0, "exposure": exposure}
 
 
 def test_limits_are_chosen_from_the_good_photos_with_a_margin():
@@ -24,7 +24,6 @@ def test_limits_are_chosen_from_the_good_photos_with_a_margin():
     # 3% of 41 sharp photos is one photo: the limit sits just above the least sharp one.
     assert limits["min_detail"] == 0.41
     assert limits["soft_detail"] == 0.43  # 8%: three photos
-    assert limits["crisp_edges"] == 1.5  # as crisp as the one blurred photo
     assert limits["dark_p90"] == 90  # the dimmest normal photo's p90 is 100, less 10
     # No photo without shadows that is not labelled bright: nothing to keep clear of.
     assert limits["bright_mean"] == DEFAULT_POLICY.bright_mean

@@ -154,27 +154,3 @@ def test_entropy_of_flat_and_noisy_images():
     assert entropy(histogram(np.full((50, 50), 77, np.uint8))) == 0
     noise = np.random.default_rng(1).integers(0, 256, (256, 256), dtype=np.uint8)
     assert entropy(histogram(noise)) > 7.9
-
-
-def studio_shot(blur: float = 0.0) -> np.ndarray:
-    """A phone on white: smooth surfaces and large clean edges, no texture."""
-    shot = np.full((768, 1024), 235, np.uint8)
-    cv2.rectangle(shot, (300, 120), (720, 650), 60, -1, cv2.LINE_AA)
-    cv2.rectangle(shot, (330, 160), (690, 600), 20, -1, cv2.LINE_AA)
-    cv2.circle(shot, (510, 625), 14, 90, -1, cv2.LINE_AA)
-    return cv2.GaussianBlur(shot, (0, 0), blur) if blur else shot
-
-
-def test_edges_are_crisp_on_a_clean_shot_and_soft_when_it_is_blurred():
-    assert measure_quality(studio_shot())["edges"] >= DEFAULT_POLICY.crisp_edges
-    assert measure_quality(studio_shot(2.0))["edges"] < DEFAULT_POLICY.crisp_edges
-    shaken = cv2.filter2D(studio_shot(), -1, np.full((1, 25), 1 / 25, np.float32))
-    assert measure_quality(shaken)["edges"] < DEFAULT_POLICY.crisp_edges  # the weakest way
-
-
-def test_low_detail_with_crisp_edges_is_only_a_warning():
-    low = {"detail": DEFAULT_POLICY.min_detail - 0.1, "entropy": 6.0}
-    assert blur_verdict({**low, "edges": 1.5}, DEFAULT_POLICY) == "blurry"
-    crisp = {**low, "edges": DEFAULT_POLICY.crisp_edges + 0.1}
-    assert blur_verdict(crisp, DEFAULT_POLICY) == "possibly-blurry"
-    assert blur_verdict({**crisp, "detail": None}, DEFAULT_POLICY) is None

@@ -12,12 +12,6 @@ on the region's contrast or the photo's exposure. It is measured:
 - in tiles with structure at the coarse scale (plain tables, sky and walls say nothing) and
   no clipped highlights (light sources and their streaks stay crisp in a shaken photo);
 - at the 75th percentile of those tiles: a crisp subject before a soft background counts.
-
-A clean product shot can hold little fine texture (smooth casings, studio light, large
-clean edges) and measure low. `edges` tells it apart: along the photo's edges, the
-steepest step next to each edge pixel over the same edge smoothed, per edge direction, the
-weakest direction kept (about 1.5 on a blurred photo, over 2 on crisp edges). The judge
-turns a `blurry` estimate on crisp edges into a warning.
 """
 
 from __future__ import annotations
@@ -104,36 +98,6 @@ def detail(gray: np.ndarray) -> float | None:
     return float(np.percentile(ratio[judged], DETAIL_PERCENTILE))
 
 
-EDGE_SMOOTHING = 2.0  # sigma of the smoothed copy edges are found and compared on
-MIN_EDGE_PIXELS = 50  # per direction
-
-
-def _gradient(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient magnitude (grey levels per pixel) and direction (degrees) per pixel."""
-    dx = cv2.Sobel(plane, cv2.CV_32F, 1, 0, ksize=3)
-    dy = cv2.Sobel(plane, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.cartToPolar(dx / 8, dy / 8, angleInDegrees=True)
-
-
-def edge_sharpness(gray: np.ndarray) -> float:
-    """The weakest edge direction's median of steepest over smoothed gradient along the
-    edges of the working copy (see the module docstring); 0 with too few edges to tell."""
-    work = working_copy(gray)
-    smooth = cv2.GaussianBlur(work, (0, 0), EDGE_SMOOTHING)
-    steepest = cv2.dilate(_gradient(work.astype(np.float32))[0], np.ones((3, 3), np.uint8))
-    smoothed, angle = _gradient(smooth.astype(np.float32))
-    near_light = cv2.dilate((work >= CLIPPED).astype(np.uint8), np.ones((7, 7), np.uint8))
-    on_edge = (cv2.Canny(smooth, 30, 60) > 0) & (near_light == 0) & (smoothed > 2)
-    ratio = steepest[on_edge] / smoothed[on_edge]
-    direction = ((angle[on_edge] + 22.5) // 45).astype(np.int32) % 4  # 180 degrees apart: one
-    medians = [
-        float(np.median(ratio[direction == d]))
-        for d in range(4)
-        if np.count_nonzero(direction == d) >= MIN_EDGE_PIXELS
-    ]
-    return min(medians, default=0.0)
-
-
 def histogram(gray: np.ndarray) -> np.ndarray:
     """Counts of the 256 grey levels."""
     return cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.float64)
@@ -174,10 +138,8 @@ def _rounded(value: float | None) -> float | None:
 def measure_quality(gray: np.ndarray) -> dict[str, Any]:
     """All quality numbers of one frame, rounded so manifests stay stable across platforms."""
     hist = histogram(gray)
-    work = working_copy(gray)
     return {
-        "detail": _rounded(detail(work)),
-        "edges": round(edge_sharpness(work), 4),
+        "detail": _rounded(detail(gray)),
         "exposure": {k: round(v, 4) for k, v in exposure(hist).items()},
         "entropy": round(entropy(hist), 4),
         "contrast": round(contrast(hist), 3),
