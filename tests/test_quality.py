@@ -68,6 +68,17 @@ def test_noise_does_not_make_a_blurred_photo_look_sharp():
         assert verdict(with_noise(blurred, sigma)) == "blurry", sigma
 
 
+@pytest.mark.parametrize("quality", [90, 50, 30])
+def test_jpeg_compression_neither_blurs_a_sharp_photo_nor_sharpens_a_blurred_one(quality):
+    def jpeg(gray: np.ndarray) -> np.ndarray:
+        _, data = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+    photo = product_photo()
+    assert verdict(jpeg(decoded(photo))) is None
+    assert verdict(jpeg(decoded(cv2.GaussianBlur(photo, (0, 0), 6)))) == "blurry"
+
+
 @pytest.mark.parametrize("direction", ["horizontal", "vertical", "diagonal"])
 def test_camera_shake_in_one_direction_is_caught(direction):
     length = 41
