@@ -31,7 +31,15 @@ from image_review.measures.fingerprint import thumbnail
 from image_review.model import Finding, PhotoResult, Review
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.sidecar import Sidecar, read_sidecar
-from image_review.submission import Assignment, Discovery, PhotoFile, assign_views, discover
+from image_review.submission import (
+    Assignment,
+    Discovery,
+    PhotoFile,
+    SubmissionError,
+    assign_views,
+    discover,
+    nested_submissions,
+)
 from image_review.views import SCREEN_ON, UNASSIGNED
 
 SCREEN_CHOICES = ("auto", "yes", "no")
@@ -51,12 +59,21 @@ def review(
     photos are decoded and measured at once (default: the CPU count; the codecs and OpenCV
     release the GIL). With `previews`, the review keeps a small JPEG of each photo for
     reports, made from the same decode.
-    Raises SubmissionError when the folder cannot be read, SidecarError for a broken sidecar.
+    Raises SubmissionError when the folder cannot be read or holds several submissions (a
+    batch root), SidecarError for a broken sidecar.
     """
     if screen not in SCREEN_CHOICES:
         raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
     folder = Path(folder)
     found = discover(folder)
+    nested = nested_submissions(found, folder)
+    if nested:
+        raise SubmissionError(
+            f"{folder}: its sub-folders {', '.join(nested)} look like separate submissions "
+            "(each with its own photos or submission.toml), not one; review them all with "
+            f"`image-review batch {folder} --out-dir DIR`, or one with "
+            f"`image-review {folder / nested[0]}`"
+        )
     sidecar = read_sidecar(folder)
     assignments, findings = assign_views(found.photos, sidecar)
     findings += _discovery_findings(found)

@@ -101,6 +101,35 @@ def discover(folder: Path) -> Discovery:
     return found
 
 
+SUBMISSION_PHOTOS = 5  # a sub-folder with this many photos and no view name is a submission
+
+
+def nested_submissions(found: Discovery, folder: Path) -> list[str]:
+    """The direct sub-folders that look like submissions of their own: one holding its own
+    `submission.toml`, or, when there are several, folders whose names are no view and that
+    hold a set of photos (SUBMISSION_PHOTOS or more) each. Empty when the folder is one
+    submission (a single `DCIM/` of photos is still one)."""
+    counts: dict[str, int] = {}
+    for photo in found.photos:
+        parts = PurePosixPath(photo.rel).parts
+        if len(parts) > 1:
+            counts[parts[0]] = counts.get(parts[0], 0) + 1
+    with_sidecar = [name for name in counts if (folder / name / SIDECAR_NAME).is_file()]
+    if with_sidecar:
+        return sorted(counts)
+    looks_like = [
+        name
+        for name, photos in counts.items()
+        if photos >= SUBMISSION_PHOTOS and not _names_a_view(name)
+    ]
+    return sorted(looks_like) if len(looks_like) > 1 else []
+
+
+def _names_a_view(name: str) -> bool:
+    meaning = parse_name(name)
+    return bool(meaning.view or meaning.side_number or meaning.ambiguous)
+
+
 def _add_file(found: Discovery, folder: Path, root: Path, path: Path) -> None:
     rel = _rel(folder, path)
     if path.is_symlink() and not _inside(root, path):

@@ -1,9 +1,12 @@
+import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import photo_bytes
+from click.testing import CliRunner
+from conftest import EXAMPLES, photo_bytes
 
+from image_review.cli import cli
 from image_review.sidecar import Product, Sidecar
 from image_review.submission import SubmissionError, assign_views, discover
 
@@ -114,3 +117,34 @@ def test_ambiguous_names_are_unassigned_with_a_hint(tmp_path):
     assigned, _ = assign_views(discover(tmp_path).photos, None)
     assert assigned["top_bottom.jpg"].view == "unassigned"
     assert "top and bottom" in assigned["top_bottom.jpg"].hint
+
+
+def copy_photos(source: Path, target: Path) -> None:
+    target.mkdir(parents=True)
+    for photo in source.glob("*.jpg"):
+        shutil.copy(photo, target / photo.name)
+
+
+def test_a_batch_root_is_refused_with_the_batch_command(tmp_path):
+    root = tmp_path / "batchroot"
+    for seller in ("seller1", "seller2"):
+        copy_photos(EXAMPLES / "complete-phone", root / seller)
+    result = CliRunner().invoke(cli, [str(root)])
+    assert result.exit_code == 2
+    assert "seller1, seller2 look like separate submissions" in result.output
+    assert f"image-review batch {root} --out-dir DIR" in result.output
+    assert not (root / "review-manifest.json").exists()
+
+
+def test_a_sub_folder_with_its_own_sidecar_is_a_submission_of_its_own(tmp_path):
+    root = tmp_path / "root"
+    copy_photos(EXAMPLES / "complete-phone", root / "seller1")
+    (root / "seller1" / "submission.toml").write_text('[product]\nname = "Phone"\n')
+    result = CliRunner().invoke(cli, [str(root)])
+    assert result.exit_code == 2 and "seller1 look like separate submissions" in result.output
+
+
+def test_one_camera_folder_or_view_folders_are_still_one_submission(tmp_path):
+    copy_photos(EXAMPLES / "complete-phone", tmp_path / "one" / "DCIM")
+    assert CliRunner().invoke(cli, [str(tmp_path / "one"), "--out", "-"]).exit_code == 0
+    assert CliRunner().invoke(cli, [str(EXAMPLES / "subfolders"), "--out", "-"]).exit_code == 0
