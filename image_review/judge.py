@@ -365,9 +365,16 @@ def _screen_requirement(
         for p in photos
         if p.usable and screen_state(p) == "on" and p.view not in PACKAGING_VIEWS
     ]
-    if lit:
-        return Requirement(SCREEN_ON, "pass", lit, f"lit screen detected in {', '.join(lit)}")
     named = [p for p in photos if p.usable and p.screen_label]
+    if lit:
+        message = f"lit screen detected in {', '.join(lit)}"
+        passed_over = [p.file for p in photos if p.view == SCREEN_ON and p.file not in lit]
+        if passed_over:
+            message += (
+                f"; you named {', '.join(passed_over)}, whose screen was not confirmed lit, "
+                "so the detected photo counts instead"
+            )
+        return Requirement(SCREEN_ON, "pass", lit, message)
     if named and confirmed:
         for photo in named:
             photo.findings.append(_confirmed_screen(photo))

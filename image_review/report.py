@@ -42,8 +42,11 @@ def slots(review: Review) -> list[Slot]:
             continue
         view = requirement.id.removeprefix("view.")
         if view == SCREEN_ON:
-            shown = [p for p in review.photos if p.file in requirement.photos] or [
-                p for p in review.photos if p.screen_label
+            # The photos that count, and every photo the seller put in this slot.
+            shown = [
+                p
+                for p in review.photos
+                if p.file in requirement.photos or p.view == SCREEN_ON or p.screen_label
             ]
         else:
             shown = [p for p in review.photos if p.view == view]

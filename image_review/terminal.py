@@ -7,7 +7,7 @@ import unicodedata
 import click
 
 from image_review.model import Review
-from image_review.views import VIEW_LABELS
+from image_review.views import SCREEN_ON, VIEW_LABELS
 
 _STATUS_STYLE = {
     "pass": ("ok", "green"),
@@ -43,7 +43,7 @@ def render(review: Review, strict: bool = False) -> str:
         name = req.id.removeprefix("view.")
         label = VIEW_LABELS.get(name, ("", ""))[1]
         status = click.style(f"{word:<8}", fg=colour)
-        shows_files = req.status == "pass" and req.id != "min_photos"
+        shows_files = req.status == "pass" and req.id not in ("min_photos", SCREEN_ON)
         detail = ", ".join(req.photos) if shows_files else req.message
         lines.append(f"  {status} {name:<16} {_pad(label, 12)} {detail}")
     findings = review.all_findings()

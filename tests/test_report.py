@@ -11,8 +11,9 @@ from make_screenshot import CHROMIUM, screenshot
 
 from image_review.batch import review_batch
 from image_review.cli import cli
-from image_review.report import render_contact_sheet, render_report
+from image_review.report import render_contact_sheet, render_report, slots
 from image_review.review import review
+from image_review.terminal import render
 from image_review.views import ALL_VIEWS
 
 MISSING_RGB = (0xFD, 0xE2, 0xE2)
@@ -145,3 +146,19 @@ def test_a_real_browser_shows_the_missing_slot_where_it_belongs(tmp_path):
     # 4 columns at this width: bottom and right are the 4th and 8th views, in the last column
     assert (xs > 0.70 * image.shape[1]).mean() > 0.99
     assert np.percentile(ys, 99) - np.percentile(ys, 1) > 300  # two rows of the grid
+
+
+def test_a_photo_the_seller_named_is_shown_when_another_counts_instead(tmp_path):
+    folder = tmp_path / "named"
+    shutil.copytree(EXAMPLES / "sidecar", folder)
+    toml = (folder / "submission.toml").read_text()
+    toml = toml.replace('back = "IMG_4036.jpg"', "").replace('"IMG_4039.jpg"', '"IMG_4036.jpg"')
+    (folder / "submission.toml").write_text(toml)  # IMG_4039, the lit one, is now unnamed
+    result = review(folder, previews=True)
+    screen = next(r for r in result.requirements if r.id == "screen_on")
+    assert screen.status == "pass" and screen.photos == ["IMG_4039.jpg"]
+    assert "you named IMG_4036.jpg" in screen.message
+    slot = next(s for s in slots(result) if s.view == "screen_on")
+    assert [p.file for p in slot.photos] == ["IMG_4036.jpg", "IMG_4039.jpg"]
+    assert "IMG_4036.jpg" in render_report(result)
+    assert "you named IMG_4036.jpg" in render(result)
