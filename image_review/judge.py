@@ -243,8 +243,8 @@ def mark_duplicates(
     ]
     pairs = []
     for first, second in combinations(decoded, 2):
-        if first.view == UNASSIGNED and second.view != UNASSIGNED:
-            first, second = second, first  # keep the photo that names its view
+        if _original_first(second, first):
+            first, second = second, first
         if first.sha256 == second.sha256:
             pairs.append((first, second, None))
         elif hamming(first.measures["dhash"], second.measures["dhash"]) <= (
@@ -263,6 +263,15 @@ def mark_duplicates(
             continue
         flagged.add(second.file)
         second.findings.append(_duplicate_finding(first, second, value, policy))
+
+
+def _original_first(a: PhotoResult, b: PhotoResult) -> bool:
+    """Whether `a` is the original of the pair and `b` the copy: the one with more pixels
+    (a copy is a resized or cropped version); between equals, the one that names its view."""
+    pixels_a, pixels_b = (a.width or 0) * (a.height or 0), (b.width or 0) * (b.height or 0)
+    if pixels_a != pixels_b:
+        return pixels_a > pixels_b
+    return a.view != UNASSIGNED and b.view == UNASSIGNED
 
 
 def _duplicate_finding(

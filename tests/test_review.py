@@ -1,7 +1,9 @@
 import json
 import shutil
 
+import cv2
 import jsonschema
+import numpy as np
 import pytest
 from conftest import EXAMPLES, photo_bytes
 from PIL import Image
@@ -243,3 +245,21 @@ def test_names_real_sellers_use_are_understood(tmp_path, view, name):
     (tmp_path / name).write_bytes(photo_bytes((64, 48)))
     assigned, _ = assign_views(discover(tmp_path).photos, None)
     assert assigned[name].view == view
+
+
+def test_the_smaller_cropped_copy_is_blamed_not_the_original(tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(EXAMPLES / "chinese-names", folder)
+    front = cv2.imdecode(np.fromfile(str(folder / "正面.jpg"), np.uint8), cv2.IMREAD_COLOR)
+    h, w = front.shape[:2]
+    crop = front[int(0.03 * h) : int(0.97 * h), int(0.03 * w) : int(0.97 * w)]
+    copy = cv2.resize(crop, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
+    (folder / "左侧.jpg").write_bytes(
+        cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes()
+    )
+    result = review(folder)
+    by_file = {p.file: p for p in result.photos}
+    assert not [f for f in by_file["正面.jpg"].findings if f.code == "duplicate"]
+    [finding] = [f for f in by_file["左侧.jpg"].findings if f.code == "duplicate"]
+    assert finding.message.startswith("左侧.jpg is a copy") and "of 正面.jpg" in finding.message
+    assert "shoot the left view" in finding.message
