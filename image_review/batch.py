@@ -134,11 +134,21 @@ def review_one(
             "errors": counts["errors"],
             "warnings": counts["warnings"],
             "screen_on": counts["screen_on"],
-            "reason": "",
+            "reason": _reason(result.failures(strict)),
         }
     saved = {"input_state": state, "row": row}
     write_atomic(job.out / ROW_NAME, json.dumps(saved, ensure_ascii=False).encode("utf-8"))
     return row
+
+
+REASONS_SHOWN = 3
+
+
+def _reason(failures: list[str]) -> str:
+    """The first few failures in words, and how many more."""
+    shown = "; ".join(failures[:REASONS_SHOWN])
+    more = len(failures) - REASONS_SHOWN
+    return f"{shown}; and {more} more (see its report)" if more > 0 else shown
 
 
 def _empty_row(name: str) -> dict[str, Any]:

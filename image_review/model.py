@@ -77,6 +77,20 @@ class Review:
         """Submission findings first, then each photo's, in photo order."""
         return [*self.findings, *(f for p in self.photos for f in p.findings)]
 
+    def failures(self, strict: bool = False) -> list[str]:
+        """What makes the verdict `fail`, in words: the failed requirements, then the
+        errors (strict: warnings too) that no requirement already says."""
+        failing = {"error", "warning"} if strict else {"error"}
+        bad_status = {"fail", "warn"} if strict else {"fail"}
+        out = [r.message for r in self.requirements if r.status in bad_status]
+        said = " ".join(out)
+        out += [
+            f.message
+            for f in self.all_findings()
+            if f.severity in failing and (f.file is None or f.file not in said)
+        ]
+        return list(dict.fromkeys(out))
+
     def verdict(self, strict: bool = False) -> str:
         """'fail' when a requirement fails or any finding is an error (or, strict, a warning)."""
         failing = {"error", "warning"} if strict else {"error"}

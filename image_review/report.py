@@ -226,7 +226,8 @@ def render_report(review: Review, strict: bool = False) -> str:
 
 
 def render_index(rows: Iterable[dict]) -> str:
-    """The batch index: every submission with its verdict, missing views and report link."""
+    """The batch index: every submission with its verdict, missing views, screen, counts,
+    why it failed, and a link to its report."""
     lines = []
     for row in rows:
         name = _e(row["submission"])
@@ -236,8 +237,8 @@ def render_index(rows: Iterable[dict]) -> str:
         reason = _e(row.get("reason") or "")
         lines.append(
             f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(row["verdict"])}</td>'
-            f"<td>{_e(row['missing_views'] or '')}</td><td>{_e(row['errors'])}</td>"
-            f"<td>{_e(row['warnings'])}</td><td>{reason}</td></tr>"
+            f"<td>{_e(row['missing_views'] or '')}</td><td>{_e(row.get('screen_on') or '')}</td>"
+            f"<td>{_e(row['errors'])}</td><td>{_e(row['warnings'])}</td><td>{reason}</td></tr>"
         )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Reviews</title>'
@@ -246,7 +247,8 @@ def render_index(rows: Iterable[dict]) -> str:
         "tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}"
         "tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}</style></head><body>"
         "<h1>Reviews</h1><table><thead><tr><th>submission</th><th>verdict</th>"
-        "<th>missing views</th><th>errors</th><th>warnings</th><th>reason</th></tr></thead>"
+        "<th>missing views</th><th>screen on</th><th>errors</th><th>warnings</th>"
+        "<th>reason</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></body></html>\n"
     )
 

@@ -1,3 +1,4 @@
+import csv
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -162,3 +163,26 @@ def test_a_photo_the_seller_named_is_shown_when_another_counts_instead(tmp_path)
     assert [p.file for p in slot.photos] == ["IMG_4036.jpg", "IMG_4039.jpg"]
     assert "IMG_4036.jpg" in render_report(result)
     assert "you named IMG_4036.jpg" in render(result)
+
+
+def read_rows(out: Path) -> list[dict]:
+    with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_failed_row_of_the_index_says_why_in_words(tmp_path):
+    root = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "complete-phone", root / "no-screen-photo")
+    (root / "no-screen-photo" / "09_screen-on.jpg").unlink()
+    (root / "no-screen-photo" / "submission.toml").write_text("[product]\nhas_screen = true\n")
+    shutil.copytree(EXAMPLES / "missing-views", root / "missing-views")
+    out = tmp_path / "out"
+    review_batch(root, out, jobs=1, report=True)
+    index = Page((out / "index.html").read_text("utf-8"))
+    assert "screen on" in index.text
+    rows = {row["submission"]: row for row in read_rows(out)}
+    screen_row = rows["no-screen-photo"]
+    assert screen_row["verdict"] == "fail" and screen_row["missing_views"] == ""
+    assert "Screen switched on: no photo shows a lit screen" in screen_row["reason"]
+    assert "Product bottom" in rows["missing-views"]["reason"]
+    assert screen_row["reason"] in " ".join(index.text)
