@@ -136,7 +136,8 @@ def review(
         raise UsageFailure(str(err)) from None
     manifest = dumps(result, strict)
     if report or contact_sheet:
-        from image_review.report import render_contact_sheet, render_report
+        from image_review.contact_sheet import render_contact_sheet
+        from image_review.report import render_report
 
         if report:
             _write(report, render_report(result, strict).encode("utf-8"))

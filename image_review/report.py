@@ -1,6 +1,7 @@
-"""Reports for people: a self-contained HTML page and a contact sheet (one JPEG).
+"""Reports for people: a self-contained HTML page, its grid of slots (also used by the
+contact sheet, `contact_sheet.py`) and the batch index.
 
-Both show one slot per required view in shot-list order: the photo with its findings, or
+The page shows one slot per required view in shot-list order: the photos with findings, or
 an empty slot that says the view is missing and how to shoot it. Thumbnails are the
 previews the review made from its one decode; nothing is read from disk again and nothing
 in the page is loaded from the network.
@@ -13,9 +14,6 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
-
-import cv2
-import numpy as np
 
 from image_review.model import Finding, PhotoResult, Review
 from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
@@ -54,7 +52,7 @@ def slots(review: Review) -> list[Slot]:
     return out
 
 
-def _status_word(slot: Slot) -> str:
+def status_word(slot: Slot) -> str:
     """OK, CHECK, MISSING, or NOT USABLE when the view has photos that cannot count."""
     if slot.status == "fail" and slot.photos:
         return "NOT USABLE"
@@ -113,7 +111,7 @@ def _photo(photo: PhotoResult, previews: dict[str, bytes], hint: str = "") -> st
 def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
     english, chinese = VIEW_LABELS[slot.view]
     title = f'<h2>{_e(english)} <span lang="zh">{_e(chinese)}</span></h2>'
-    status = f'<span class="status">{_status_word(slot)}</span>'
+    status = f'<span class="status">{status_word(slot)}</span>'
     if slot.photos:
         body = "".join(_photo(p, previews) for p in slot.photos)
     else:
@@ -251,52 +249,3 @@ def render_index(rows: Iterable[dict]) -> str:
         "<th>reason</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></body></html>\n"
     )
-
-
-TILE_W, TILE_H, LABEL_H = 360, 270, 56
-_BGR = {"pass": (91, 158, 46), "fail": (43, 57, 192), "warn": (0, 154, 217)}
-
-
-def render_contact_sheet(review: Review, columns: int = 3) -> bytes:
-    """The report's grid as one JPEG: each slot's photo, view name and status drawn on it."""
-    cells = slots(review)
-    rows = max(1, -(-len(cells) // columns))
-    sheet = np.full((rows * (TILE_H + LABEL_H) + 60, columns * TILE_W, 3), 255, np.uint8)
-    verdict = review.verdict()
-    _text(sheet, f"{_ascii(review.path)}: {verdict.upper()}", (12, 40), 0.9, (30, 30, 30), 2)
-    for index, slot in enumerate(cells):
-        x0 = (index % columns) * TILE_W
-        y0 = 60 + (index // columns) * (TILE_H + LABEL_H)
-        _draw_slot(sheet[y0 : y0 + TILE_H + LABEL_H, x0 : x0 + TILE_W], slot, review.previews)
-    return cv2.imencode(".jpg", sheet, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
-
-
-def _draw_slot(cell: np.ndarray, slot: Slot, previews: dict[str, bytes]) -> None:
-    colour = _BGR[slot.status]
-    picture = cell[:TILE_H]
-    shown = next((previews[p.file] for p in slot.photos if p.file in previews), None)
-    if shown is None:
-        picture[:] = (226, 226, 253)  # the report's missing colour, in BGR
-        word = "MISSING" if not slot.photos else "NOT DECODED"
-        _text(picture, word, (TILE_W // 2 - 70, TILE_H // 2), 0.8, (20, 31, 138), 2)
-    else:
-        image = cv2.imdecode(np.frombuffer(shown, np.uint8), cv2.IMREAD_COLOR)
-        h, w = image.shape[:2]
-        scale = min((TILE_W - 8) / w, (TILE_H - 8) / h)
-        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))))
-        sy, sx = (TILE_H - small.shape[0]) // 2, (TILE_W - small.shape[1]) // 2
-        picture[sy : sy + small.shape[0], sx : sx + small.shape[1]] = small
-    cv2.rectangle(cell, (2, 2), (TILE_W - 3, TILE_H + LABEL_H - 3), colour, 3)
-    label = f"{slot.view}  {_status_word(slot)}"
-    _text(cell, label, (10, TILE_H + 22), 0.6, colour, 2)
-    name = _ascii(slot.photos[0].file) if slot.photos else ""
-    _text(cell, name[:40], (10, TILE_H + 46), 0.45, (60, 60, 60), 1)
-
-
-def _ascii(text: str) -> str:
-    """OpenCV draws ASCII only: other characters become '?'."""
-    return text.encode("ascii", "replace").decode("ascii")
-
-
-def _text(image: np.ndarray, text: str, origin, scale: float, colour, weight: int) -> None:
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, weight, cv2.LINE_AA)

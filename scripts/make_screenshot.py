@@ -2,7 +2,7 @@
 
     python scripts/make_screenshot.py [SUBMISSION] [OUTPUT.png]
 
-Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-microhei, for the Chinese labels).
+Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-zenhei, for the Chinese labels).
 """
 
 from __future__ import annotations

@@ -12,12 +12,21 @@ from make_screenshot import CHROMIUM, screenshot
 
 from image_review.batch import review_batch
 from image_review.cli import cli
-from image_review.report import render_contact_sheet, render_report, slots
+from image_review.contact_sheet import (
+    HEADER_H,
+    LABEL_H,
+    MISSING_RGB,
+    TILE_H,
+    TILE_W,
+    cjk_font_path,
+    render_contact_sheet,
+    sheet_cells,
+    text_font,
+)
+from image_review.report import render_report, slots
 from image_review.review import review
 from image_review.terminal import render
 from image_review.views import ALL_VIEWS
-
-MISSING_RGB = (0xFD, 0xE2, 0xE2)
 
 
 class Page(HTMLParser):
@@ -97,14 +106,38 @@ def test_file_names_and_text_are_escaped(tmp_path):
 def test_contact_sheet_draws_the_grid():
     result = review(EXAMPLES / "missing-views", previews=True)
     sheet = cv2.imdecode(np.frombuffer(render_contact_sheet(result), np.uint8), cv2.IMREAD_COLOR)
-    assert sheet.shape[1] == 3 * 360
+    assert sheet.shape[1] == 3 * TILE_W
 
-    # bottom is the 4th slot: row 1, column 0; its picture area is the missing colour
+    # bottom is the 4th cell: row 1, column 0; its picture area is the missing colour
     def missing_share(cell: np.ndarray) -> float:
-        return float((np.abs(cell.astype(int) - (226, 226, 253)).max(axis=2) < 12).mean())
+        return float((np.abs(cell[..., ::-1].astype(int) - MISSING_RGB).max(axis=2) < 12).mean())
 
-    assert missing_share(sheet[60 + 326 + 20 : 60 + 326 + 250, 20:340]) > 0.8
-    assert missing_share(sheet[60 + 20 : 60 + 250, 20:340]) < 0.05  # the box photo
+    row1 = HEADER_H + TILE_H + LABEL_H
+    assert missing_share(sheet[row1 + 20 : row1 + 250, 20:340]) > 0.8
+    assert missing_share(sheet[HEADER_H + 20 : HEADER_H + 250, 20:340]) < 0.05  # the box photo
+
+
+def test_the_contact_sheet_shows_every_photo_with_its_label_and_worst_finding(tmp_path):
+    folder = tmp_path / "sheet"
+    shutil.copytree(EXAMPLES / "blurry", folder)
+    shutil.copy(EXAMPLES.parent / "screens" / "paper.jpg", folder / "IMG_9999.jpg")  # no view
+    shutil.copy(EXAMPLES / "sidecar" / "IMG_4035.jpg", folder / "05_front-2.jpg")  # a 2nd front
+    cells = {cell.file: cell for cell in sheet_cells(review(folder, previews=True))}
+    assert set(cells) == {p.name for p in folder.glob("*.jpg")}
+    assert cells["07_left-side.jpg"].note.startswith("error: blurry")
+    assert cells["07_left-side.jpg"].title == "NOT USABLE  Left side 左侧"
+    assert cells["05_front-2.jpg"].title == cells["05_front.jpg"].title
+    assert cells["IMG_9999.jpg"].title.startswith("No view")
+    assert "shipping_box" not in " ".join(cell.title for cell in cells.values())
+
+
+def test_chinese_text_is_drawn_in_a_font_that_has_it():
+    if cjk_font_path() is None:
+        pytest.skip("no font covering Chinese on this machine (.ci/run installs one)")
+    font = text_font(20)
+    missing = font.getmask("\uffff").getbbox()
+    for text in ("正面.jpg", "屏幕亮起"):
+        assert font.getlength(text) > 20 and font.getmask(text[0]).getbbox() != missing
 
 
 def test_cli_writes_report_and_sheet(tmp_path):
@@ -186,3 +219,26 @@ def test_every_failed_row_of_the_index_says_why_in_words(tmp_path):
     assert "Screen switched on: no photo shows a lit screen" in screen_row["reason"]
     assert "Product bottom" in rows["missing-views"]["reason"]
     assert screen_row["reason"] in " ".join(index.text)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_real_browser_draws_chinese_labels_not_missing_glyph_boxes(tmp_path):
+    def ink(text: str) -> np.ndarray:
+        page = tmp_path / "page.html"
+        page.write_text(
+            '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:20px">'
+            f'<p style="font-size:64px;line-height:80px;color:#000">{text}</p></body></html>',
+            "utf-8",
+        )
+        shot = tmp_path / "shot.png"
+        screenshot(page, shot, (800, 400))
+        return cv2.imread(str(shot), cv2.IMREAD_GRAYSCALE) < 128
+
+    label, boxes = ink("正面"), ink("\U000f0000\U000f0001")  # private use: surely no glyph
+
+    def width(drawn: np.ndarray) -> int:
+        return int(np.count_nonzero(np.any(drawn, axis=0)))
+
+    # Two Chinese characters are two em wide (128 px); a missing glyph is a narrow box.
+    assert width(label) > 96 and width(boxes) < 64
+    assert label.sum() > 2 * boxes.sum()
