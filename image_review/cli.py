@@ -151,7 +151,7 @@ def review(
         if output_format == "json" and not quiet:
             sys.stdout.write(manifest)
     if output_format == "text" and not quiet:
-        click.echo(render(result, strict), err=target == "-")
+        click.echo(render(result, strict, str(submission)), err=target == "-")
         if target != "-":
             click.echo(f"\nManifest: {target}", err=target == "-")
     sys.exit(EXIT_PASS if result.verdict(strict) == "pass" else EXIT_FAIL)

@@ -106,7 +106,7 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         add(
             "blurry",
             f"estimated blurry: fine detail {m['detail']:.2f}, under {policy.min_detail:g} "
-            "(sharp photos measure about 0.7); hold the phone still, tap the product to "
+            "(sharp photos measure about 0.6); hold the phone still, tap the product to "
             "focus and retake it",
             m["detail"],
             policy.min_detail,
@@ -139,8 +139,9 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if m["gps"]:
         add(
             "gps-location",
-            "carries the GPS position where it was taken; remove location data if that "
-            "place is private",
+            "carries the GPS position where it was taken; if that place is private, share "
+            "a copy without it (iPhone: Share > Options > Location off; Google Photos: "
+            "Details > Location > Remove)",
         )
     return found
 

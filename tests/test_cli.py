@@ -140,3 +140,34 @@ def test_console_script_never_shows_a_traceback(tmp_path):
         env=env,
     )
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_terminal_says_each_problem_once_errors_first_and_the_next_step(tmp_path):
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for number, photo in enumerate(sorted((EXAMPLES / "blurry").glob("*.jpg")), start=4031):
+        (folder / f"IMG_{number}.jpg").write_bytes(photo.read_bytes())
+    result = CliRunner().invoke(cli, [str(folder), "--out", str(tmp_path / "m.json")])
+    lines = result.output.splitlines()
+    # A missing view is a row of the shot list, not also a finding.
+    assert sum("Shipping box: no photo" in line for line in lines) == 1
+    [unassigned] = [line for line in lines if "unassigned" in line]
+    assert "8 photos have no view: IMG_4031.jpg" in unassigned
+    assert f"image-review init {folder}" in unassigned
+    severities = [
+        line.split()[0] for line in lines if line.startswith(("  error", "  warning", "  info"))
+    ]
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
+    assert severities[0] == "error"  # the blurred photo, before the unassigned ones
+    [next_line] = [line for line in lines if line.startswith("Next: ")]
+    assert next_line.startswith(
+        f"Next: tell the tool which photo shows which view: run `image-review init {folder}`"
+    )
+    assert "Location off" in result.output  # how to remove the GPS position
+
+
+def test_the_next_step_of_a_passing_submission_is_to_upload():
+    result = CliRunner().invoke(
+        cli, [str(EXAMPLES / "complete-phone"), "--out", "-", "--format", "text"]
+    )
+    assert "Next: it passes" in result.output
