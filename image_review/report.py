@@ -68,12 +68,17 @@ def _number(value: float) -> str:
 
 
 def _badge(finding: Finding) -> str:
+    """The finding's code and measured value as a badge, and its advice as text beside it
+    (not in a tooltip: it must show when printed and on a phone)."""
     measured = ""
     if finding.value is not None and finding.limit is not None:
         measured = f" {_number(finding.value)} / limit {_number(finding.limit)}"
+    advice = finding.message
+    if finding.file and advice.startswith(f"{finding.file}: "):
+        advice = advice.removeprefix(f"{finding.file}: ")  # the file is named above it
     return (
-        f'<li class="badge {_e(finding.severity)}" title="{_e(finding.message)}">'
-        f"{_e(finding.code)}{_e(measured)}</li>"
+        f'<li><span class="badge {_e(finding.severity)}">{_e(finding.code)}{_e(measured)}</span>'
+        f' <span class="advice">{_e(advice)}</span></li>'
     )
 
 
@@ -190,8 +195,9 @@ text-align:center;color:#8a1f14;padding:12px}
 .noimage{min-height:120px;display:flex;align-items:center;justify-content:center;
 background:#eee;color:#555;border-radius:4px}
 .file{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;margin:4px 0}
-.badges{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px}
-.badge{font-size:12px;border-radius:10px;padding:1px 8px;color:#fff}
+.badges{list-style:none;padding:0;margin:0}.badges li{margin:0 0 5px;font-size:13px}
+.badge{font-size:12px;border-radius:10px;padding:1px 8px;color:#fff;white-space:nowrap}
+.advice{color:#333}
 .badge.error{background:#c0392b}.badge.warning{background:#b07d00}.badge.info{background:#2d6cdf}
 .note{font-size:13px;margin:6px 0 0;color:#444}
 .section{font-size:17px;margin:22px 0 8px}

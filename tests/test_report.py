@@ -242,3 +242,13 @@ def test_a_real_browser_draws_chinese_labels_not_missing_glyph_boxes(tmp_path):
     # Two Chinese characters are two em wide (128 px); a missing glyph is a narrow box.
     assert width(label) > 96 and width(boxes) < 64
     assert label.sum() > 2 * boxes.sum()
+
+
+def test_the_advice_of_every_finding_is_text_on_the_page_not_a_tooltip():
+    result = review(EXAMPLES / "blurry", previews=True)
+    page = Page(render_report(result))
+    text = " ".join(page.text)
+    [blurry] = [f for p in result.photos for f in p.findings if f.code == "blurry"]
+    advice = blurry.message.removeprefix(f"{blurry.file}: ")
+    assert "hold the phone still" in advice and advice in text
+    assert not [a for _, a in page.tags if "title" in a]
