@@ -127,6 +127,13 @@ def review(
     from image_review.submission import MANIFEST_NAME, SubmissionError
     from image_review.terminal import render
 
+    target = submission / MANIFEST_NAME if out is None else out
+    outputs = [(report, "--report"), (contact_sheet, "--contact-sheet")]
+    if target != "-" and out is not None:
+        outputs.append((Path(target), "--out"))
+    for path, option in outputs:
+        if path is not None:
+            _check_target(path, option)
     try:
         policy = load_policy(policy_file)
         result = run_review(
@@ -140,14 +147,13 @@ def review(
         from image_review.report import render_report
 
         if report:
-            _write(report, render_report(result, strict).encode("utf-8"))
+            _write(report, render_report(result, strict).encode("utf-8"), "--report")
         if contact_sheet:
-            _write(contact_sheet, render_contact_sheet(result))
-    target = submission / MANIFEST_NAME if out is None else out
+            _write(contact_sheet, render_contact_sheet(result), "--contact-sheet")
     if target == "-":
         sys.stdout.write(manifest)
     else:
-        _write(Path(target), manifest.encode("utf-8"))
+        _write(Path(target), manifest.encode("utf-8"), "--out" if out is not None else None)
         if output_format == "json" and not quiet:
             sys.stdout.write(manifest)
     if output_format == "text" and not quiet:
@@ -157,15 +163,32 @@ def review(
     sys.exit(EXIT_PASS if result.verdict(strict) == "pass" else EXIT_FAIL)
 
 
-def _write(path: Path, data: bytes) -> None:
+def _check_target(path: Path, option: str) -> None:
+    """Refuse, before any work, an output whose folder does not exist (none is created)."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageFailure(
+            f"{option} {path}: the folder {folder} does not exist; create it first or give "
+            f"{option} a path in an existing folder"
+        )
+
+
+def _write(path: Path, data: bytes, option: str | None) -> None:
+    """Write atomically; `option` names where the path came from (None: the default
+    manifest path)."""
     from image_review.atomic import write_atomic
 
     try:
         write_atomic(path, data)
     except OSError as err:
+        if option is None:
+            raise UsageFailure(
+                f"cannot write the manifest {path} ({err.strerror}); make the folder writable "
+                "or choose another place with --out PATH"
+            ) from None
         raise UsageFailure(
-            f"cannot write {path} ({err.strerror}); make the folder writable "
-            "(for the manifest, or choose another place with --out PATH)"
+            f"{option} {path}: cannot write it ({err.strerror}); make {path.parent} writable "
+            f"or give {option} another path"
         ) from None
 
 
@@ -191,7 +214,7 @@ def init(submission: Path, force: bool) -> None:
         text = sidecar_template(submission)
     except SubmissionError as err:
         raise UsageFailure(str(err)) from None
-    _write(target, text.encode("utf-8"))
+    _write(target, text.encode("utf-8"), "init")
     click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
 
 

@@ -85,7 +85,17 @@ def test_broken_sidecar_and_policy_exit_2_naming_the_file(example, tmp_path):
 
 def test_unwritable_manifest_is_a_clear_error(tmp_path):
     result = run(str(EXAMPLES / "heic"), "--out", str(tmp_path / "no" / "dir" / "m.json"))
-    assert result.exit_code == 2 and "cannot write" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_an_output_into_a_missing_folder_names_its_option_and_creates_nothing(tmp_path):
+    for option in ("--report", "--contact-sheet"):
+        target = tmp_path / "nowhere" / "file"
+        result = run(str(EXAMPLES / "heic"), "--out", str(tmp_path / "m.json"), option, str(target))
+        assert result.exit_code == 2
+        assert f"{option} {target}: the folder {target.parent} does not exist" in result.output
+        assert "manifest" not in result.output
+        assert not (tmp_path / "nowhere").exists() and not (tmp_path / "m.json").exists()
 
 
 def test_init_writes_a_template_that_round_trips(example):
