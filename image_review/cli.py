@@ -288,7 +288,8 @@ def batch(
         click.echo("\nInterrupted; finished reviews are kept: rerun with --resume.", err=True)
         sys.exit(130)
     click.echo(
-        f"{counts.total} submissions: {counts.passed} pass, {counts.failed} fail, "
+        f"{counts.total} submission{'' if counts.total == 1 else 's'}: {counts.passed} pass, "
+        f"{counts.failed} fail, "
         f"{counts.errors} error. Summary: {out_dir / 'summary.csv'}",
         err=True,
     )

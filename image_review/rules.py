@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEED = "seed/amazon-renewed.md, criterion 3"
-SEED_SCREEN = "seed/amazon-renewed.md, criterion 3.1"
-QUALITY = "seed/amazon-renewed.md, criterion 6 (Renewed quality policies)"
+RENEWED = "Amazon Seller Central help 201648580, Amazon Renewed: how to apply"
+APPLY = f"{RENEWED}, criterion 3"
+SCREEN = f"{RENEWED}, criterion 3.1"
+QUALITY = "Amazon Seller Central help G202190320, Amazon Renewed quality requirements"
 AMAZON_IMAGES = "Amazon Seller Central, product image requirements"
 TOOL = "image-review"
 
@@ -30,10 +31,10 @@ class Rule:
 
 
 _RULES = (
-    Rule("too-few-photos", "error", "requirement", SEED, "fewer usable photos than the minimum"),
-    Rule("view-missing", "error", "requirement", SEED, "no usable photo shows a required view"),
-    Rule("screen-on-missing", "error", "requirement", SEED_SCREEN, "no photo shows the screen on"),
-    Rule("duplicate", "error", "requirement", SEED, "the same photo is used for two views"),
+    Rule("too-few-photos", "error", "requirement", APPLY, "fewer usable photos than the minimum"),
+    Rule("view-missing", "error", "requirement", APPLY, "no usable photo shows a required view"),
+    Rule("screen-on-missing", "error", "requirement", SCREEN, "no photo shows the screen on"),
+    Rule("duplicate", "error", "requirement", APPLY, "the same photo is used for two views"),
     Rule("unreadable", "error", "requirement", TOOL, "the file is a photo that cannot be decoded"),
     Rule("unsupported-format", "error", "requirement", TOOL, "the file is not an image format"),
     Rule("empty-file", "error", "requirement", TOOL, "the file has no bytes"),
@@ -46,10 +47,10 @@ _RULES = (
     Rule("overexposed", "error", "estimate", TOOL, "washed out, and much of it blown to white"),
     Rule("possibly-overexposed", "warning", "estimate", TOOL, "bright with no shadows: pale?"),
     Rule("low-information", "error", "estimate", TOOL, "the photo is nearly one flat colour"),
-    Rule("screen-not-lit", "warning", "estimate", SEED_SCREEN, "named screen-on; confidently dark"),
-    Rule("screen-uncertain", "warning", "estimate", SEED_SCREEN, "named screen-on; not confirmed"),
-    Rule("screen-confirmed", "warning", "estimate", SEED_SCREEN, "the seller overruled it"),
-    Rule("screen-glare", "warning", "estimate", SEED_SCREEN, "glare covers much of the screen"),
+    Rule("screen-not-lit", "warning", "estimate", SCREEN, "named screen-on; confidently dark"),
+    Rule("screen-uncertain", "warning", "estimate", SCREEN, "named screen-on; not confirmed"),
+    Rule("screen-confirmed", "warning", "estimate", SCREEN, "the seller overruled it"),
+    Rule("screen-glare", "warning", "estimate", SCREEN, "glare covers much of the screen"),
     Rule("screen-uneven", "info", "estimate", QUALITY, "lit but strongly uneven: dimming?"),
     Rule("low-resolution", "warning", "recommendation", AMAZON_IMAGES, "under 1000 px: no zoom"),
     Rule("too-large", "warning", "recommendation", AMAZON_IMAGES, "longest side over the maximum"),

@@ -1,12 +1,16 @@
-"""The submission.toml template that `image-review init` writes, views guessed from names."""
+"""The submission.toml template that `image-review init` writes: views guessed from the
+names, the screen photo and whether the product has a screen from a lit screen seen in
+the pixels."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from image_review.imaging import DecodeError, decode
+from image_review.policy import DEFAULT_POLICY
 from image_review.sidecar import SIDECAR_NAME
-from image_review.submission import assign_views, discover
+from image_review.submission import PhotoFile, assign_views, discover
 from image_review.views import ALL_VIEWS, SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
 
 _HEADER = f"""\
@@ -16,7 +20,7 @@ _HEADER = f"""\
 [product]
 # name = "iPhone 12, 64 GB, blue"
 # category = "phone"   # phone, tablet, laptop, monitor, tv, watch, camera, console, e-reader, other
-# has_screen = true    # overrides what the category implies
+{{has_screen}}
 
 [views]
 # view = "file" or ["file", "file"], relative to this folder.
@@ -35,24 +39,58 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
+def _lit(photos: list[PhotoFile], packaging: set[str]) -> list[str]:
+    """The photos (not of the packaging) in which a lit screen is detected."""
+    from image_review.measures.screen import measure_screen
+
+    lit = []
+    for photo in photos:
+        if photo.rel in packaging or photo.format is None:
+            continue
+        try:
+            frame = decode(photo.path.read_bytes(), photo.format, DEFAULT_POLICY.max_pixels)
+        except (OSError, DecodeError):
+            continue
+        if measure_screen(frame)["state"] == "on":
+            lit.append(photo.rel)
+    return lit
+
+
 def sidecar_template(folder: Path) -> str:
-    """The template text for `folder`, with every photo either placed or listed as unplaced."""
+    """The template text for `folder`, with every photo either placed or listed as unplaced.
+    A photo in which a lit screen is seen fills `screen_on` when no name says it, and sets
+    `has_screen`."""
     photos = discover(folder).photos
     assigned, _ = assign_views(photos, None)
-    lines = [_HEADER]
+    packaging = {
+        rel for rel, a in assigned.items() if a.view in ("shipping_box", "inner_packaging")
+    }
+    lit = _lit(photos, packaging)
+    has_screen = (
+        f"has_screen = true     # a lit screen was seen in {lit[0]}"
+        if lit
+        else "# has_screen = true   # overrides what the category implies"
+    )
+    lines = [_HEADER.format(has_screen=has_screen)]
+    placed = set()
     for view in ALL_VIEWS:
         files = [p.rel for p in photos if assigned[p.rel].view == view]
         if view == SCREEN_ON:
             files += [p.rel for p in photos if assigned[p.rel].screen_label and p.rel not in files]
+            if not files and lit:
+                files = lit[:1]  # detected, not named: the comment asks to check it
+        placed.update(files)
         english, chinese = VIEW_LABELS[view]
         if not files:
             lines.append(f'# {view} = ""   # {english} / {chinese}: {VIEW_HINTS[view]}')
         elif len(files) == 1:
-            lines.append(f"{view} = {_toml_string(files[0])}   # {english} / {chinese}")
+            detected = " (a lit screen was seen in it: check)" if files[0] in lit else ""
+            line = f"{view} = {_toml_string(files[0])}   # {english} / {chinese}{detected}"
+            lines.append(line)
         else:
             listed = ", ".join(_toml_string(f) for f in files)
             lines.append(f"{view} = [{listed}]   # {english} / {chinese}")
-    unplaced = [p.rel for p in photos if assigned[p.rel].view == UNASSIGNED]
+    unplaced = [p.rel for p in photos if assigned[p.rel].view == UNASSIGNED and p.rel not in placed]
     if unplaced:
         lines += ["", "# Photos with no view yet (add each to the line of the view it shows):"]
         lines += [f"#   {_toml_string(rel)}" for rel in unplaced]

@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -181,3 +182,21 @@ def test_the_next_step_of_a_passing_submission_is_to_upload():
         cli, [str(EXAMPLES / "complete-phone"), "--out", "-", "--format", "text"]
     )
     assert "Next: it passes" in result.output
+
+
+def test_init_fills_in_the_photo_with_a_lit_screen_and_that_the_product_has_one(tmp_path):
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for number, photo in enumerate(sorted((EXAMPLES / "complete-phone").glob("*.jpg")), 4031):
+        (folder / f"IMG_{number}.jpg").write_bytes(photo.read_bytes())
+    assert run("init", str(folder)).exit_code == 0
+    data = tomllib.loads((folder / "submission.toml").read_text("utf-8"))
+    assert data["views"] == {"screen_on": "IMG_4039.jpg"}
+    assert data["product"] == {"has_screen": True}
+
+
+def test_a_batch_of_one_says_one_submission(tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(EXAMPLES / "complete-phone", root / "only")
+    result = run("batch", str(root), "--out-dir", str(tmp_path / "out"))
+    assert "1 submission: 1 pass" in result.output
