@@ -2,7 +2,13 @@ import cv2
 import numpy as np
 from conftest import EXAMPLES
 
-from image_review.measures.fingerprint import dhash, hamming, thumbnail, tile_difference
+from image_review.measures.fingerprint import (
+    dhash,
+    hamming,
+    thumbnail,
+    tile_difference,
+    trim_border,
+)
 
 
 def gray(name: str) -> np.ndarray:
@@ -41,3 +47,23 @@ def test_lookalike_views_of_one_product_are_not_copies():
     assert tile_difference(thumbnail(left), thumbnail(right)) > 0.4
     top, bottom = gray("03_top.jpg"), gray("04_bottom.jpg")
     assert tile_difference(thumbnail(top), thumbnail(bottom)) > 0.4
+
+
+def test_a_copy_inside_a_uniform_border_is_a_copy():
+    original = gray("05_front.jpg")
+    for padded in (
+        cv2.copyMakeBorder(
+            original, 80, 80, 120, 120, cv2.BORDER_CONSTANT, value=255
+        ),  # a screenshot
+        cv2.copyMakeBorder(original, 150, 150, 0, 0, cv2.BORDER_CONSTANT, value=0),  # a letterbox
+    ):
+        _, data = cv2.imencode(".jpg", padded, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        copy = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+        assert hamming(dhash(thumbnail(original)), dhash(thumbnail(copy))) <= 4
+        assert tile_difference(thumbnail(original), thumbnail(copy)) < 0.1
+
+
+def test_a_product_on_a_plain_background_keeps_its_background():
+    shot = np.full((600, 800), 255, np.uint8)
+    cv2.ellipse(shot, (400, 300), (180, 120), 20, 0, 360, 40, -1)  # touches no straight line
+    assert trim_border(shot).shape == shot.shape

@@ -28,8 +28,43 @@ def hamming(hash_a: str, hash_b: str) -> int:
     return (int(hash_a, 16) ^ int(hash_b, 16)).bit_count()
 
 
+BORDER_TOLERANCE = 4  # grey levels a border pixel may differ from the border's colour
+CONTENT_SHARE = 0.5  # the first row inside a border differs from it in this share of pixels
+
+
+def trim_border(gray: np.ndarray) -> np.ndarray:
+    """The picture without a uniform frame around it (a screenshot's padding, a letterbox):
+    each side is cut where a straight line of content begins. A product on a plain
+    background keeps its background: just inside its bounding box, most of each line is
+    still background."""
+    h, w = gray.shape
+    corners = np.array([gray[0, 0], gray[0, -1], gray[-1, 0], gray[-1, -1]], np.int16)
+    if corners.max() - corners.min() > BORDER_TOLERANCE:
+        return gray
+    differs = np.abs(gray.astype(np.int16) - int(np.median(corners))) > BORDER_TOLERANCE
+    rows, cols = differs.mean(axis=1), differs.mean(axis=0)
+    top = _first(rows)
+    bottom = h - _first(rows[::-1])
+    left = _first(cols)
+    right = w - _first(cols[::-1])
+    if bottom - top < h // 2 or right - left < w // 2:
+        return gray
+    return gray[top:bottom, left:right]
+
+
+def _first(shares: np.ndarray) -> int:
+    """How many lines from the start are border: all before the first line that is mostly
+    content, provided every line before it is border through and through."""
+    content = np.flatnonzero(shares >= CONTENT_SHARE)
+    if content.size == 0 or content[0] == 0:
+        return 0
+    return int(content[0]) if shares[: content[0]].max() <= 0.01 else 0
+
+
 def thumbnail(gray: np.ndarray) -> np.ndarray:
-    """A float copy with a long side of 256 px, the form `tile_difference` compares."""
+    """A float copy with a long side of 256 px, the form `tile_difference` compares, of the
+    picture inside any uniform border."""
+    gray = trim_border(gray)
     h, w = gray.shape
     scale = THUMB_LONG_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
