@@ -51,6 +51,10 @@ class PhotoResult:
         return self.measures != {} and not any(f.severity == "error" for f in self.findings)
 
 
+# Findings that say a failed requirement again.
+REQUIREMENT_CODES = frozenset({"view-missing", "too-few-photos", "screen-on-missing"})
+
+
 @dataclass
 class Requirement:
     """One line of the shot list and whether the submission meets it."""
@@ -79,15 +83,14 @@ class Review:
 
     def failures(self, strict: bool = False) -> list[str]:
         """What makes the verdict `fail`, in words: the failed requirements, then the
-        errors (strict: warnings too) that no requirement already says."""
+        errors (strict: warnings too) that are not those requirements again."""
         failing = {"error", "warning"} if strict else {"error"}
         bad_status = {"fail", "warn"} if strict else {"fail"}
         out = [r.message for r in self.requirements if r.status in bad_status]
-        said = " ".join(out)
         out += [
             f.message
             for f in self.all_findings()
-            if f.severity in failing and (f.file is None or f.file not in said)
+            if f.severity in failing and f.code not in REQUIREMENT_CODES
         ]
         return list(dict.fromkeys(out))
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import click
 
-from image_review.model import Review
+from image_review.model import REQUIREMENT_CODES, Review
 from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_LABELS
 
 _STATUS_STYLE = {
@@ -24,8 +24,6 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - columns)
 
 
-# Findings that repeat a row of the shot list: the table already says them.
-_IN_TABLE = frozenset({"view-missing", "too-few-photos", "screen-on-missing"})
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 FILES_SHOWN = 4
 
@@ -73,7 +71,7 @@ def grouped_findings(review: Review, folder: str) -> list[tuple[str, str, str]]:
     one finding on several photos is one line that names them."""
     groups: dict[tuple[str, str, str], list[str]] = {}
     for finding in review.all_findings():
-        if finding.code in _IN_TABLE:
+        if finding.code in REQUIREMENT_CODES:  # a row of the shot list
             continue
         text = finding.message
         if finding.file and text.startswith(f"{finding.file}: "):

@@ -1,6 +1,8 @@
-"""Render the report of an example submission in headless Chromium, for the README.
+"""The pictures of the README, from the example submissions: the HTML report and the batch
+index rendered in headless Chromium, and a contact sheet.
 
-    python scripts/make_screenshot.py [SUBMISSION] [OUTPUT.png]
+    python scripts/make_screenshot.py      # writes docs/report.png, docs/index.png and
+                                           # docs/contact-sheet.jpg
 
 Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-zenhei, for the Chinese labels).
 """
@@ -9,10 +11,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from image_review.batch import review_batch
+from image_review.contact_sheet import render_contact_sheet
 from image_review.report import render_report
 from image_review.review import review
 
@@ -50,15 +53,23 @@ def screenshot(page: Path, output: Path, size: tuple[int, int]) -> None:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    submission = Path(args[0]) if args else ROOT / "fixtures/images/examples/missing-views"
-    output = Path(args[1]) if len(args) > 1 else ROOT / "docs/report.png"
+    examples = ROOT / "fixtures/images/examples"
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         page = Path(work) / "report.html"
-        page.write_text(render_report(review(submission, previews=True)), encoding="utf-8")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        screenshot(page, output, (1100, 1000))
-    print(f"wrote {output}")
+        missing = review(examples / "missing-views", previews=True)
+        page.write_text(render_report(missing), encoding="utf-8")
+        screenshot(page, docs / "report.png", (1100, 1000))
+        (docs / "contact-sheet.jpg").write_bytes(
+            render_contact_sheet(review(examples / "blurry", previews=True))
+        )
+        root = Path(work) / "batch"
+        for name in ("complete-phone", "missing-views", "blurry", "dark", "corrupt"):
+            shutil.copytree(examples / name, root / name)
+        review_batch(root, Path(work) / "out", jobs=1, report=True)
+        screenshot(Path(work) / "out" / "index.html", docs / "index.png", (1100, 420))
+    print(f"wrote {docs / 'report.png'}, {docs / 'index.png'}, {docs / 'contact-sheet.jpg'}")
 
 
 if __name__ == "__main__":
