@@ -148,14 +148,27 @@ def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
 
 
 def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
+    """The photos with no view, then any other photo no slot shows (a view not required)."""
+    shown = {p.file for slot in slots(review) for p in slot.photos}
     photos = [p for p in review.photos if p.view == UNASSIGNED]
-    if not photos:
-        return ""
-    cells = "".join(
-        _photo(p, previews, hint=next((f.message for f in p.findings if f.code == UNASSIGNED), ""))
-        for p in photos
-    )
-    return f'<h2 class="section">Photos with no view</h2><div class="row unassigned">{cells}</div>'
+    others = [p for p in review.photos if p.view != UNASSIGNED and p.file not in shown]
+    out = ""
+    if photos:
+        cells = "".join(
+            _photo(
+                p, previews, hint=next((f.message for f in p.findings if f.code == UNASSIGNED), "")
+            )
+            for p in photos
+        )
+        out += '<h2 class="section">Photos with no view</h2>'
+        out += f'<div class="row unassigned">{cells}</div>'
+    if others:
+        cells = "".join(
+            _photo(p, previews, hint=f"named {p.view}, which this review does not require")
+            for p in others
+        )
+        out += f'<h2 class="section">Other photos</h2><div class="row others">{cells}</div>'
+    return out
 
 
 def _submission_findings(review: Review) -> str:

@@ -252,3 +252,11 @@ def test_the_advice_of_every_finding_is_text_on_the_page_not_a_tooltip():
     advice = blurry.message.removeprefix(f"{blurry.file}: ")
     assert "hold the phone still" in advice and advice in text
     assert not [a for _, a in page.tags if "title" in a]
+
+
+def test_a_photo_of_a_view_not_required_is_still_in_the_report_and_the_sheet():
+    result = review(EXAMPLES / "complete-phone", screen="no", previews=True)
+    assert not [s for s in slots(result) if s.view == "screen_on"]
+    page = Page(render_report(result))
+    assert "09_screen-on.jpg" in " ".join(page.text)
+    assert "09_screen-on.jpg" in [cell.file for cell in sheet_cells(result)]
