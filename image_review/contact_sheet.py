@@ -109,7 +109,8 @@ def sheet_cells(review: Review) -> list[Cell]:
         if not slot.photos:
             cells.append(Cell(slot.status, title, "", "missing: " + slot.message, None))
         for photo in slot.photos:
-            cells.append(Cell(slot.status, title, photo.file, _worst(photo), photo))
+            note = "not counted: another photo shows it" if slot.passed_over(photo) else ""
+            cells.append(Cell(slot.status, title, photo.file, note or _worst(photo), photo))
             placed.add(photo.file)
     for photo in review.photos:
         if photo.file not in placed:

@@ -30,6 +30,11 @@ class Slot:
     status: str  # pass | fail | warn
     photos: list[PhotoResult]
     message: str
+    counted: list[str]  # the photos that meet the requirement
+
+    def passed_over(self, photo: PhotoResult) -> bool:
+        """A photo the seller put here that does not count, while another one does."""
+        return self.status == "pass" and photo.file not in self.counted
 
 
 def slots(review: Review) -> list[Slot]:
@@ -48,7 +53,7 @@ def slots(review: Review) -> list[Slot]:
             ]
         else:
             shown = [p for p in review.photos if p.view == view]
-        out.append(Slot(view, requirement.status, shown, requirement.message))
+        out.append(Slot(view, requirement.status, shown, requirement.message, requirement.photos))
     return out
 
 
@@ -118,7 +123,10 @@ def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
     title = f'<h2>{_e(english)} <span lang="zh">{_e(chinese)}</span></h2>'
     status = f'<span class="status">{status_word(slot)}</span>'
     if slot.photos:
-        body = "".join(_photo(p, previews) for p in slot.photos)
+        body = "".join(
+            _photo(p, previews, hint=slot.message if slot.passed_over(p) else "")
+            for p in slot.photos
+        )
     else:
         body = f'<div class="empty">Missing: {_e(VIEW_HINTS[slot.view])}</div>'
     note = (

@@ -194,7 +194,10 @@ def test_a_photo_the_seller_named_is_shown_when_another_counts_instead(tmp_path)
     assert "you named IMG_4036.jpg" in screen.message
     slot = next(s for s in slots(result) if s.view == "screen_on")
     assert [p.file for p in slot.photos] == ["IMG_4036.jpg", "IMG_4039.jpg"]
-    assert "IMG_4036.jpg" in render_report(result)
+    page = Page(render_report(result))
+    assert "IMG_4036.jpg" in page.text and screen.message in page.text  # why it does not count
+    cells = {cell.file: cell for cell in sheet_cells(result)}
+    assert cells["IMG_4036.jpg"].note.startswith("not counted")
     assert "you named IMG_4036.jpg" in render(result)
 
 
