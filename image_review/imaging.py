@@ -7,8 +7,10 @@ decoded at reduced size by the codec itself (DCT scaling through Pillow's `draft
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ warnings.filterwarnings("ignore", module=r"PIL\..*")
 
 ANALYSIS_LONG_SIDE = 1024
 HEIF_FORMATS = frozenset({"HEIF", "AVIF"})
+_REDUCIBLE = frozenset({"RGB", "RGBA", "L", "LA"})  # modes Pillow's reduce() takes
 
 _FTYP_HEIF = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif"}
 _FTYP_AVIF = {b"avif", b"avis"}
@@ -80,10 +83,92 @@ class Frame:
 
 
 @functools.cache
-def _register_heif() -> None:
-    import pillow_heif  # heavy: imported only when a HEIC/AVIF photo is met
+def _heif():
+    """pillow_heif, set to decode the primary image only (no thumbnails, depth or auxiliary
+    images). Heavy: imported only when a HEIC/AVIF photo is met."""
+    import pillow_heif
 
-    pillow_heif.register_heif_opener()
+    pillow_heif.options.THUMBNAILS = False
+    pillow_heif.options.DEPTH_IMAGES = False
+    pillow_heif.options.AUX_IMAGES = False
+    return pillow_heif
+
+
+class DecodeBudget:
+    """At most `pixels` decoded at full size at once, across threads: a decode waits until
+    its pixels fit (one always runs, however large). `peak` is the most ever held."""
+
+    def __init__(self, pixels: int) -> None:
+        self.pixels = pixels
+        self.held = 0
+        self.peak = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, pixels: int):
+        with self._changed:
+            self._changed.wait_for(lambda: self.held == 0 or self.held + pixels <= self.pixels)
+            self.held += pixels
+            self.peak = max(self.peak, self.held)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.held -= pixels
+                self._changed.notify_all()
+
+
+UNLIMITED = DecodeBudget(2**62)
+
+
+def _decode_heif(data: bytes, max_pixels: int, budget: DecodeBudget) -> Frame:
+    """HEIC/AVIF: the primary image decoded by libheif (upright: it applies the stored
+    rotation), viewed as a numpy array without a copy and shrunk to analysis size before
+    anything else; the full-size buffer is released before the next decode may start."""
+    heif = _heif()
+    try:
+        container = heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        image = container[container.primary_index]
+        width, height = image.size
+        _check_pixels(width, height, max_pixels)
+        exif = Image.Exif()
+        if image.info.get("exif"):
+            with contextlib.suppress(Exception):  # corrupt EXIF: decode the pixels anyway
+                exif.load(image.info["exif"])
+        channels = 4 if image.mode in ("RGBA", "BGRA") else 3
+        with budget.hold(width * height):
+            full = np.lib.stride_tricks.as_strided(  # rows may be padded: a view, no copy
+                np.frombuffer(image.data, np.uint8),
+                shape=(height, width, channels),
+                strides=(image.stride, channels, 1),
+                writeable=False,
+            )
+            small = _fit(full)
+            del full, image, container
+        rgb = _on_white(small) if channels == 4 else small
+    except DecodeError:
+        raise
+    except MemoryError as err:
+        raise DecodeError("pixel-limit", f"the image is too large to decode ({err})") from None
+    except Exception as err:  # libheif raises many kinds of error on damaged data
+        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
+    return _frame(rgb, width, height, 1, exif, data, "HEIF", frames=1, transparent=channels == 4)
+
+
+def _on_white(rgba: np.ndarray) -> np.ndarray:
+    """RGB of RGBA pixels with transparency flattened on white."""
+    values = rgba.astype(np.float32)
+    alpha = values[..., 3:4] / 255.0
+    return (values[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise DecodeError(
+            "pixel-limit",
+            f"its header claims {width}x{height} pixels "
+            f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
+        )
 
 
 def _is_truncated(data: bytes, fmt: str) -> bool:
@@ -122,11 +207,9 @@ def _to_rgb_array(im: Image.Image) -> tuple[np.ndarray, bool]:
         gray8 = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
         return np.dstack([gray8] * 3), False
     if transparent:
-        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[..., 3:4] / 255.0
-        flat = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
-        return flat.round().astype(np.uint8), True
-    return np.asarray(im.convert("RGB")), False
+        return _on_white(np.asarray(im.convert("RGBA"))), True
+    # An RGB image is read as it is: convert() would make one more full-size copy.
+    return np.asarray(im if im.mode == "RGB" else im.convert("RGB")), False
 
 
 def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
@@ -137,32 +220,35 @@ def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(pixels, turns))
 
 
-def decode(data: bytes, fmt: str, max_pixels: int) -> Frame:
-    """Decode a photo once at analysis size; raise DecodeError when it cannot be analysed."""
+def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMITED) -> Frame:
+    """Decode a photo once at analysis size; raise DecodeError when it cannot be analysed.
+
+    JPEG is decoded at reduced size by the codec (DCT scaling); other formats are decoded
+    at full size, at most `budget` pixels of them at once, and shrunk at once.
+    """
     if fmt in HEIF_FORMATS:
-        _register_heif()
+        return _decode_heif(data, max_pixels, budget)
     try:
         im = Image.open(io.BytesIO(data))
         width, height = im.size
-        if width * height > max_pixels:
-            raise DecodeError(
-                "pixel-limit",
-                f"its header claims {width}x{height} pixels "
-                f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
-            )
+        _check_pixels(width, height, max_pixels)
         try:
             exif = im.getexif()
         except Exception:  # corrupt EXIF: decode the pixels anyway
             exif = Image.Exif()
-        # pillow-heif hands over HEIC pixels already upright.
-        orientation = 1 if fmt in HEIF_FORMATS else _orientation(exif)
         frames = getattr(im, "n_frames", 1)
         long_side = max(width, height)
         if long_side > ANALYSIS_LONG_SIDE:
             scale = (ANALYSIS_LONG_SIDE * 0.75) / long_side
             im.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
-        im.load()
-        rgb, transparent = _to_rgb_array(im)
+        with budget.hold(im.size[0] * im.size[1]):  # after draft: the size really decoded
+            im.load()
+            factor = max(im.size) // ANALYSIS_LONG_SIDE
+            if factor > 1 and im.mode in _REDUCIBLE:
+                im = im.reduce(factor)  # box-averaged in place of a full-size array copy
+            rgb, transparent = _to_rgb_array(im)
+            del im
+            rgb = _fit(rgb)
     except DecodeError:
         raise
     except (MemoryError, Image.DecompressionBombError) as err:
@@ -171,9 +257,23 @@ def decode(data: bytes, fmt: str, max_pixels: int) -> Frame:
         raise DecodeError("unreadable", "the image data is not in a format it claims") from None
     except Exception as err:  # decoders raise many kinds of error on damaged data
         raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
+    return _frame(rgb, width, height, _orientation(exif), exif, data, fmt, frames, transparent)
+
+
+def _frame(
+    rgb: np.ndarray,
+    width: int,
+    height: int,
+    orientation: int,
+    exif: Image.Exif,
+    data: bytes,
+    fmt: str,
+    frames: int,
+    transparent: bool,
+) -> Frame:
+    """The Frame of analysis-size RGB pixels: turned upright, with the header facts."""
     if rgb.size == 0:
         raise DecodeError("unreadable", "the image has no pixels")
-    rgb = _fit(rgb)
     rgb = _apply_orientation(rgb, orientation)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     shown_w, shown_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
@@ -190,12 +290,13 @@ def decode(data: bytes, fmt: str, max_pixels: int) -> Frame:
     )
 
 
-def _fit(rgb: np.ndarray) -> np.ndarray:
-    """Shrink to at most ANALYSIS_LONG_SIDE on the long side (area averaging)."""
-    h, w = rgb.shape[:2]
+def _fit(pixels: np.ndarray) -> np.ndarray:
+    """Shrink to at most ANALYSIS_LONG_SIDE on the long side (area averaging), read from
+    the pixels as they are (OpenCV takes padded rows): the only new buffer is the small one."""
+    h, w = pixels.shape[:2]
     long_side = max(h, w)
     if long_side <= ANALYSIS_LONG_SIDE:
-        return np.ascontiguousarray(rgb)
+        return np.ascontiguousarray(pixels)
     scale = ANALYSIS_LONG_SIDE / long_side
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(np.ascontiguousarray(rgb), size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)

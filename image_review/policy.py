@@ -38,6 +38,9 @@ class Policy:
     # Resource caps: files past these are refused before decoding.
     max_pixels: int = 100_000_000
     max_file_bytes: int = 200 * 1024 * 1024
+    # Memory: at most this many pixels decoded at full size at once (HEIC, PNG, TIFF, WebP;
+    # JPEG decodes at reduced size). 50 MP is one 48 MP photo, or four of 12 MP.
+    decode_budget_pixels: int = 50_000_000
     accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
     # Estimates (see measures/quality.py for what each number is). The detail and exposure
     # limits are the ones `image-review eval-quality` chooses on real labelled photos.

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from image_review.imaging import DecodeError, decode
+from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode
 from image_review.judge import (
     PACKAGING_VIEWS,
     judge_requirements,
@@ -78,9 +78,11 @@ def review(
     assignments, findings = assign_views(found.photos, sidecar)
     findings += _discovery_findings(found)
 
+    budget = DecodeBudget(policy.decode_budget_pixels)
+
     def one(photo_file: PhotoFile) -> Examined:
         assignment = assignments[photo_file.rel]
-        return examine(photo_file, assignment, policy, screen != "no", previews)
+        return examine(photo_file, assignment, policy, screen != "no", previews, budget)
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(found.photos)))
     if workers == 1:
@@ -124,6 +126,7 @@ def examine(
     policy: Policy,
     detect_screen: bool = True,
     preview: bool = False,
+    budget: DecodeBudget = UNLIMITED,
 ) -> Examined:
     """Read, decode, measure and judge one photo (and make its preview when asked).
 
@@ -150,7 +153,7 @@ def examine(
         return Examined(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        frame = decode(data, photo_file.format or "", policy.max_pixels)
+        frame = decode(data, photo_file.format or "", policy.max_pixels, budget)
     except DecodeError as err:
         result.findings.append(_decode_finding(result.file, err, policy))
         return Examined(result)

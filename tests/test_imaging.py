@@ -1,11 +1,22 @@
+import dataclasses
 import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from conftest import photo_bytes
 from PIL import Image
 
-from image_review.imaging import ANALYSIS_LONG_SIDE, DecodeError, decode, sniff_format
+from image_review.imaging import (
+    ANALYSIS_LONG_SIDE,
+    DecodeBudget,
+    DecodeError,
+    decode,
+    sniff_format,
+)
+from image_review.policy import DEFAULT_POLICY
 
 LIMIT = 100_000_000
 
@@ -116,3 +127,42 @@ def test_cmyk_jpeg_decodes_to_colour():
     frame = decode(out.getvalue(), "JPEG", LIMIT)
     b, g, r = frame.bgr[20, 30]
     assert r > 200 and g < 60 and b < 60
+
+
+def test_the_decode_budget_lets_one_large_decode_run_and_holds_the_rest_back():
+    budget = DecodeBudget(50)
+    held, peak, lock = [0], [0], threading.Lock()
+
+    def decode_one(pixels: int) -> None:
+        with budget.hold(pixels):
+            with lock:
+                held[0] += pixels
+                peak[0] = max(peak[0], held[0])
+            time.sleep(0.02)
+            with lock:
+                held[0] -= pixels
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(decode_one, [30, 30, 30, 60, 10, 10]))
+    assert peak[0] == budget.peak <= 60  # the 60 ran alone; never two 30s at once
+    assert budget.held == 0
+
+
+def test_a_review_keeps_full_size_decodes_in_flight_within_the_budget(tmp_path, monkeypatch):
+    import image_review.review as review_module
+
+    for number in range(6):
+        rgb = np.random.default_rng(number).integers(0, 256, (600, 800, 3), np.uint8)
+        Image.fromarray(rgb).save(tmp_path / f"side{number}.png")  # PNG: decoded at full size
+    budgets = []
+
+    class Recorded(DecodeBudget):
+        def __init__(self, pixels: int) -> None:
+            super().__init__(pixels)
+            budgets.append(self)
+
+    monkeypatch.setattr(review_module, "DecodeBudget", Recorded)
+    policy = dataclasses.replace(DEFAULT_POLICY, decode_budget_pixels=1_000_000)
+    review_module.review(tmp_path, policy, threads=6)
+    [budget] = budgets
+    assert 600 * 800 <= budget.peak <= 1_000_000  # at most two of the six at once
