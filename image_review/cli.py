@@ -456,8 +456,21 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+def _fewer_malloc_arenas() -> None:
+    """On glibc, two malloc arenas instead of one per thread: the codecs' large buffers,
+    freed by one thread and reused by another, otherwise stay in the process (measured:
+    a 9-photo HEIC review peaks at 208 MB instead of 284 MB, at the same speed)."""
+    import contextlib
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
+            ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX, looked up in the process itself
+
+
 def main() -> None:
     """Console entry point: no traceback reaches the user unless IMAGE_REVIEW_DEBUG is set."""
+    _fewer_malloc_arenas()
     try:
         cli(standalone_mode=True)
     except Exception as err:  # a bug: say so in one line, keep the details for a report
