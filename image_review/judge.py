@@ -254,7 +254,9 @@ def mark_duplicates(
             pairs.append((first, second, (thumbs[first.file], thumbs[second.file])))
 
     def difference(pair) -> float:
-        return 0.0 if pair[2] is None else tile_difference(*pair[2])
+        # A coarse difference of twice the limit settles it: not a copy.
+        settled = 2 * policy.duplicate_tile_limit
+        return 0.0 if pair[2] is None else tile_difference(*pair[2], settled_above=settled)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         differences = list(pool.map(difference, pairs))

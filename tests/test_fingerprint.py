@@ -67,3 +67,12 @@ def test_a_product_on_a_plain_background_keeps_its_background():
     shot = np.full((600, 800), 255, np.uint8)
     cv2.ellipse(shot, (400, 300), (180, 120), 20, 0, 360, 40, -1)  # touches no straight line
     assert trim_border(shot).shape == shot.shape
+
+
+def test_a_pair_settled_at_the_coarse_scale_is_not_refined_and_copies_still_are():
+    left, right = thumbnail(gray("07_left-side.jpg")), thumbnail(gray("05_front.jpg"))
+    full = tile_difference(left, right)
+    settled = tile_difference(left, right, settled_above=0.8)
+    assert 0.8 < settled <= full  # the coarse figure, never above the refined one
+    copy = thumbnail(copy_of(gray("05_front.jpg"), 0.03, 0.8, 70))
+    assert tile_difference(right, copy, settled_above=0.8) == tile_difference(right, copy)

@@ -105,17 +105,23 @@ def _half(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
 
 
-def tile_difference(thumb_a: np.ndarray, thumb_b: np.ndarray) -> float:
+def tile_difference(
+    thumb_a: np.ndarray, thumb_b: np.ndarray, settled_above: float = float("inf")
+) -> float:
     """Worst-tile difference of two photos aligned as best they can be, in standard deviations.
 
     Near 0 for a re-saved, resized or slightly cropped copy (either one the crop of the
     other); large where any part of the two pictures differs. The scale is searched on
-    quarter-size thumbnails first, then refined at full thumbnail size.
+    quarter-size thumbnails first, then refined at full thumbnail size, unless the coarse
+    difference is already above `settled_above` (it only grows at full size: fine tiles
+    average less), which is then returned as it is.
     """
     fits = []
     for outer, inner in ((thumb_a, thumb_b), (thumb_b, thumb_a)):
         difference, scale, _, _ = _best_fit(_half(outer), _half(inner), SCALES)
         fits.append((difference, scale, outer, inner))
-    _, scale, outer, inner = min(fits, key=lambda fit: fit[0])
+    coarse, scale, outer, inner = min(fits, key=lambda fit: fit[0])
+    if coarse > settled_above:
+        return coarse
     step = SCALES[1] - SCALES[0]
     return _best_fit(outer, inner, (scale - step, scale, scale + step))[0]
