@@ -33,6 +33,13 @@ POLICY_OPTION = click.option(
 )
 
 
+IMAGES_OPTION = click.option(
+    "--images",
+    type=click.Path(path_type=Path),
+    help="Folder of the photos the labels name. [default: the labels file's folder/images]",
+)
+
+
 class UsageFailure(click.ClickException):
     """A one-line error that exits with code 2 (usage, unreadable folder, broken sidecar)."""
 
@@ -332,11 +339,7 @@ class _Progress:
 
 @cli.command(name="eval-screen")
 @click.argument("labels", type=click.Path(path_type=Path))
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    help="Folder of the photos the labels name. [default: the labels file's folder/images]",
-)
+@IMAGES_OPTION
 @click.option(
     "--outlines",
     type=click.Path(path_type=Path),
@@ -390,11 +393,7 @@ def eval_screen(
 
 @cli.command(name="eval-quality")
 @click.argument("labels", type=click.Path(path_type=Path))
-@click.option(
-    "--images",
-    type=click.Path(path_type=Path),
-    help="Folder of the photos the labels name. [default: the labels file's folder/images]",
-)
+@IMAGES_OPTION
 @click.option(
     "--group-by",
     default="source_repo",
