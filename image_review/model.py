@@ -27,6 +27,11 @@ class Finding:
     def kind(self) -> str:
         return RULES[self.code].kind
 
+    @property
+    def advice(self) -> str:
+        """The message without its leading file name, for where the file is named already."""
+        return self.message.removeprefix(f"{self.file}: ") if self.file else self.message
+
 
 @dataclass
 class PhotoResult:

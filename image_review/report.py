@@ -78,12 +78,9 @@ def _badge(finding: Finding) -> str:
     measured = ""
     if finding.value is not None and finding.limit is not None:
         measured = f" {_number(finding.value)} / limit {_number(finding.limit)}"
-    advice = finding.message
-    if finding.file and advice.startswith(f"{finding.file}: "):
-        advice = advice.removeprefix(f"{finding.file}: ")  # the file is named above it
     return (
         f'<li><span class="badge {_e(finding.severity)}">{_e(finding.code)}{_e(measured)}</span>'
-        f' <span class="advice">{_e(advice)}</span></li>'
+        f' <span class="advice">{_e(finding.advice)}</span></li>'
     )
 
 

@@ -73,10 +73,8 @@ def grouped_findings(review: Review, folder: str) -> list[tuple[str, str, str]]:
     for finding in review.all_findings():
         if finding.code in REQUIREMENT_CODES:  # a row of the shot list
             continue
-        text = finding.message
-        if finding.file and text.startswith(f"{finding.file}: "):
-            text = text.removeprefix(f"{finding.file}: ")
-        groups.setdefault((finding.severity, finding.code, text), []).append(finding.file or "")
+        key = (finding.severity, finding.code, finding.advice)
+        groups.setdefault(key, []).append(finding.file or "")
     out = []
     for (severity, code, text), files in groups.items():
         if code == UNASSIGNED and len(files) > 1:
