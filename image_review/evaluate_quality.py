@@ -97,23 +97,33 @@ class Check:
     limit: Callable[[Policy], float]
 
 
+def _blur_check(code: str, fires: Callable[[str | None], bool], limit: str) -> Check:
+    """A blur check: blurred photos should get it, sharp ones not (doubtful: neither)."""
+    return Check(
+        code,
+        lambda label: label.blur == "blurred",
+        lambda label: label.blur == "sharp",
+        lambda m, policy: fires(blur_verdict(m, policy)),
+        lambda m: m["detail"],
+        lambda policy: getattr(policy, limit),
+    )
+
+
+def _bright_check(code: str, fires: Callable[[str | None], bool]) -> Check:
+    """An overexposure check: photos labelled bright should get it, normal and dark not."""
+    return Check(
+        code,
+        lambda label: label.exposure == "bright",
+        lambda label: label.exposure in ("normal", "dark"),
+        lambda m, policy: fires(bright_verdict(m["exposure"], policy)),
+        lambda m: m["exposure"]["mean"],
+        lambda policy: policy.bright_mean,
+    )
+
+
 CHECKS = (
-    Check(
-        "blurry",
-        lambda label: label.blur == "blurred",
-        lambda label: label.blur == "sharp",
-        lambda m, policy: blur_verdict(m, policy) == "blurry",
-        lambda m: m["detail"],
-        lambda policy: policy.min_detail,
-    ),
-    Check(
-        "blurry or possibly-",
-        lambda label: label.blur == "blurred",
-        lambda label: label.blur == "sharp",
-        lambda m, policy: blur_verdict(m, policy) is not None,
-        lambda m: m["detail"],
-        lambda policy: policy.soft_detail,
-    ),
+    _blur_check("blurry", lambda verdict: verdict == "blurry", "min_detail"),
+    _blur_check("blurry or possibly-", lambda verdict: verdict is not None, "soft_detail"),
     Check(
         "too-dark",
         lambda label: label.exposure == "dark",
@@ -122,22 +132,8 @@ CHECKS = (
         lambda m: m["exposure"]["p90"],
         lambda policy: policy.dark_p90,
     ),
-    Check(
-        "overexposed",
-        lambda label: label.exposure == "bright",
-        lambda label: label.exposure in ("normal", "dark"),
-        lambda m, policy: bright_verdict(m["exposure"], policy) == "overexposed",
-        lambda m: m["exposure"]["mean"],
-        lambda policy: policy.bright_mean,
-    ),
-    Check(
-        "overexposed or possibly-",
-        lambda label: label.exposure == "bright",
-        lambda label: label.exposure in ("normal", "dark"),
-        lambda m, policy: bright_verdict(m["exposure"], policy) is not None,
-        lambda m: m["exposure"]["mean"],
-        lambda policy: policy.bright_mean,
-    ),
+    _bright_check("overexposed", lambda verdict: verdict == "overexposed"),
+    _bright_check("overexposed or possibly-", lambda verdict: verdict is not None),
 )
 
 

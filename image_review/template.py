@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from image_review.imaging import DecodeError, decode
+from image_review.judge import PACKAGING_VIEWS
 from image_review.policy import DEFAULT_POLICY
 from image_review.sidecar import SIDECAR_NAME
 from image_review.submission import PhotoFile, assign_views, discover
@@ -62,9 +63,7 @@ def sidecar_template(folder: Path) -> str:
     `has_screen`."""
     photos = discover(folder).photos
     assigned, _ = assign_views(photos, None)
-    packaging = {
-        rel for rel, a in assigned.items() if a.view in ("shipping_box", "inner_packaging")
-    }
+    packaging = {rel for rel, a in assigned.items() if a.view in PACKAGING_VIEWS}
     lit = _lit(photos, packaging)
     has_screen = (
         f"has_screen = true     # a lit screen was seen in {lit[0]}"
