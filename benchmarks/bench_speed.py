@@ -32,12 +32,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from image_review.views import ALL_VIEWS
+from image_review.views import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from synthetic import render_view
 
-VIEWS = ALL_VIEWS  # the eight required views and the screen switched on
+VIEWS = load_profile().all_views  # the eight required views and the screen switched on
 FLOOR = """
 import hashlib, sys
 from pathlib import Path

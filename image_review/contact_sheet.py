@@ -20,7 +20,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from image_review.model import PhotoResult, Review
 from image_review.report import slots, status_word
-from image_review.views import VIEW_LABELS
 
 TILE_W, TILE_H, LABEL_H, HEADER_H = 360, 270, 84, 60
 _RGB = {"pass": (46, 158, 91), "fail": (192, 57, 43), "warn": (217, 154, 0), "none": (90, 90, 90)}
@@ -104,7 +103,10 @@ def sheet_cells(review: Review) -> list[Cell]:
     """Every cell of the sheet, in order (see the module docstring)."""
     cells, placed = [], set()
     for slot in slots(review):
-        english, chinese = VIEW_LABELS[slot.view]
+        english, chinese = (
+            review.profile.label(slot.view),
+            review.profile.label(slot.view, "zh-hans"),
+        )
         title = f"{status_word(slot)}  {english} {chinese}"
         if not slot.photos:
             cells.append(Cell(slot.status, title, "", "missing: " + slot.message, None))
@@ -115,7 +117,9 @@ def sheet_cells(review: Review) -> list[Cell]:
     for photo in review.photos:
         if photo.file not in placed:
             title = (
-                "No view 未指定" if photo.view not in VIEW_LABELS else VIEW_LABELS[photo.view][0]
+                "No view 未指定"
+                if review.profile.view(photo.view) is None
+                else review.profile.label(photo.view)
             )
             cells.append(Cell("none", title, photo.file, _worst(photo), photo))
     return cells

@@ -162,13 +162,21 @@ def _on_white(rgba: np.ndarray) -> np.ndarray:
     return (values[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
 
 
+def pixel_limit(width: int, height: int, max_pixels: int) -> DecodeError | None:
+    """The error for an image of more pixels than the limit, else None."""
+    if width * height <= max_pixels:
+        return None
+    return DecodeError(
+        "pixel-limit",
+        f"its header claims {width}x{height} pixels "
+        f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
+    )
+
+
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
-    if width * height > max_pixels:
-        raise DecodeError(
-            "pixel-limit",
-            f"its header claims {width}x{height} pixels "
-            f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
-        )
+    error = pixel_limit(width, height, max_pixels)
+    if error is not None:
+        raise error
 
 
 def _is_truncated(data: bytes, fmt: str) -> bool:

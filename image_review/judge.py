@@ -1,23 +1,16 @@
 """Compare measures with a policy: findings per photo, duplicates, and the requirements.
 
-Nothing here reads pixels except the confirmation of a duplicate candidate, which compares
-two small thumbnails kept from the one decode.
+Nothing here reads pixels: every judgement compares numbers the review measured (and a
+re-judge reads from a manifest) with the policy and the profile.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from itertools import combinations
-
-import numpy as np
-
-from image_review.measures.fingerprint import hamming, tile_difference
-from image_review.model import Finding, PhotoResult, Requirement
+from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
 from image_review.policy import Policy
-from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
+from image_review.views import SCREEN_ON, UNASSIGNED, Profile, View
 
-PACKAGING_VIEWS = ("shipping_box", "inner_packaging")
 _CONVERSION_ADVICE = {
     "HEIF": "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)",
     "AVIF": "export it as JPEG",
@@ -228,44 +221,29 @@ def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:
     )
 
 
-def mark_duplicates(
-    photos: list[PhotoResult],
-    thumbs: dict[str, np.ndarray],
-    policy: Policy,
-    threads: int = 1,
-) -> None:
-    """Flag each photo that is the same picture as an earlier one (exact or near copy).
-
-    Pairs whose hashes are close are confirmed by `tile_difference`, `threads` at a time.
-    """
-    # Blank frames all look alike; they already fail as low-information.
-    decoded = [
-        p for p in photos if p.file in thumbs and p.measures["entropy"] >= policy.min_entropy
-    ]
-    pairs = []
-    for first, second in combinations(decoded, 2):
+def judge_duplicates(photos: list[PhotoResult], pairs: list[Pair], policy: Policy) -> None:
+    """Flag each photo that is the same picture as another one (exact or near copy): the
+    copy, not the original, gets the finding. Blank frames all look alike and already fail
+    as low-information, so they are left out."""
+    by_file = {
+        p.file: p for p in photos if p.measures and p.measures["entropy"] >= policy.min_entropy
+    }
+    flagged: set[str] = set()
+    for pair in pairs:
+        first, second = by_file.get(pair.first), by_file.get(pair.second)
+        if first is None or second is None or flagged & {first.file, second.file}:
+            continue
+        identical = first.sha256 == second.sha256
+        if not identical and (
+            pair.hash_distance > policy.duplicate_hash_distance
+            or pair.difference > policy.duplicate_tile_limit
+        ):
+            continue
         if _original_first(second, first):
             first, second = second, first
-        if first.sha256 == second.sha256:
-            pairs.append((first, second, None))
-        elif hamming(first.measures["dhash"], second.measures["dhash"]) <= (
-            policy.duplicate_hash_distance
-        ):
-            pairs.append((first, second, (thumbs[first.file], thumbs[second.file])))
-
-    def difference(pair) -> float:
-        # A coarse difference of twice the limit settles it: not a copy.
-        settled = 2 * policy.duplicate_tile_limit
-        return 0.0 if pair[2] is None else tile_difference(*pair[2], settled_above=settled)
-
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        differences = list(pool.map(difference, pairs))
-    flagged: set[str] = set()
-    for (first, second, _), value in zip(pairs, differences, strict=True):
-        if value > policy.duplicate_tile_limit or flagged & {first.file, second.file}:
-            continue
         flagged.add(second.file)
-        second.findings.append(_duplicate_finding(first, second, value, policy))
+        difference = 0.0 if identical else pair.difference
+        second.findings.append(_duplicate_finding(first, second, difference, policy))
 
 
 def _original_first(a: PhotoResult, b: PhotoResult) -> bool:
@@ -303,10 +281,12 @@ def _duplicate_finding(
 def judge_requirements(
     photos: list[PhotoResult],
     policy: Policy,
+    profile: Profile,
     has_screen: bool | None,
     screen_confirmed: bool = False,
 ) -> tuple[list[Requirement], list[Finding]]:
-    """Each requirement's status, and a finding for each that fails.
+    """Each requirement's status (the photo count, each view of the profile's shot list,
+    the lit screen), and a finding for each that fails.
 
     `screen_confirmed`: the seller states in submission.toml that the photo named as
     showing the screen on does show it lit, overruling the estimate.
@@ -336,29 +316,45 @@ def judge_requirements(
                 limit=policy.min_photos,
             )
         )
-    for view in policy.required_views:
+    for view in profile.views:
         requirements.append(_view_requirement(view, photos, findings))
-    requirements.append(_screen_requirement(photos, has_screen, screen_confirmed, findings))
+    requirements.append(
+        _screen_requirement(photos, profile, has_screen, screen_confirmed, findings)
+    )
     return requirements, findings
 
 
-def _view_requirement(view: str, photos: list[PhotoResult], findings: list[Finding]):
-    shown = [p for p in photos if p.view == view]
+def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Finding]):
+    shown = [p for p in photos if p.view == view.id]
     good = [p.file for p in shown if p.usable]
-    title = VIEW_LABELS[view][0]
+    title = view.label()
+    if len(good) >= view.min_count:
+        return Requirement(f"view.{view.id}", "pass", good, f"{title}: {', '.join(good)}")
     if good:
-        return Requirement(f"view.{view}", "pass", good, f"{title}: {', '.join(good)}")
-    if shown:
+        message = (
+            f"{title}: {len(good)} usable photo(s) of the {view.min_count} required; {view.how()}"
+        )
+    elif shown:
         names = ", ".join(p.file for p in shown)
-        message = f"{title}: {names} cannot count (see its errors); {VIEW_HINTS[view]}"
+        message = f"{title}: {names} cannot count (see its errors); {view.how()}"
     else:
-        message = f"{title}: no photo; {VIEW_HINTS[view]}"
+        message = f"{title}: no photo; {view.how()}"
     findings.append(Finding("view-missing", message, related=[p.file for p in shown]))
-    return Requirement(f"view.{view}", "fail", [], message)
+    return Requirement(f"view.{view.id}", "fail", good, message)
+
+
+def shows_lit_screen(photo: PhotoResult, profile: Profile) -> bool:
+    """A usable photo of the product (not of its packaging: a screen printed on a box is no
+    proof) in which a lit screen is detected."""
+    return photo.usable and screen_state(photo) == "on" and profile.is_product(photo.view)
 
 
 def _screen_requirement(
-    photos: list[PhotoResult], has_screen: bool | None, confirmed: bool, findings: list[Finding]
+    photos: list[PhotoResult],
+    profile: Profile,
+    has_screen: bool | None,
+    confirmed: bool,
+    findings: list[Finding],
 ) -> Requirement:
     """A lit screen detected on a product photo passes. Otherwise a photo named as showing
     the screen on fails the requirement only when the model is confident its screen is dark
@@ -371,12 +367,7 @@ def _screen_requirement(
             "if the product has a display"
         )
         return Requirement(SCREEN_ON, "not_required", [], why)
-    # A screen printed on the packaging is no proof: only photos of the product count.
-    lit = [
-        p.file
-        for p in photos
-        if p.usable and screen_state(p) == "on" and p.view not in PACKAGING_VIEWS
-    ]
+    lit = [p.file for p in photos if shows_lit_screen(p, profile)]
     named = [p for p in photos if p.usable and p.screen_label]
     if lit:
         message = f"lit screen detected in {', '.join(lit)}"
@@ -387,6 +378,7 @@ def _screen_requirement(
                 "so the detected photo counts instead"
             )
         return Requirement(SCREEN_ON, "pass", lit, message)
+    title = profile.screen.label()
     if named and confirmed:
         for photo in named:
             photo.findings.append(_confirmed_screen(photo))
@@ -395,7 +387,7 @@ def _screen_requirement(
             SCREEN_ON,
             "pass",
             [p.file for p in named],
-            f"Screen switched on: {files} confirmed lit by the seller in submission.toml "
+            f"{title}: {files} confirmed lit by the seller in submission.toml "
             "([checks] screen_on); the estimate did not confirm it, a person may check",
         )
     for photo in named:
@@ -403,11 +395,11 @@ def _screen_requirement(
     unclear = [p.file for p in named if screen_state(p) != "off"]
     if unclear:
         message = (
-            f"Screen switched on: {', '.join(unclear)} is named as showing it, but a lit "
+            f"{title}: {', '.join(unclear)} is named as showing it, but a lit "
             "screen could not be confirmed from the pixels; a person should check it"
         )
         return Requirement(SCREEN_ON, "warn", unclear, message)
-    message = f"Screen switched on: no photo shows a lit screen; {VIEW_HINTS[SCREEN_ON]}"
+    message = f"{title}: no photo shows a lit screen; {profile.screen.how()}"
     findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
     return Requirement(SCREEN_ON, "fail", [], message)
 

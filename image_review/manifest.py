@@ -13,8 +13,7 @@ from typing import Any
 
 from image_review import __version__
 from image_review.atomic import write_atomic
-from image_review.model import Finding, PhotoResult, Review
-from image_review.views import REQUIRED_VIEWS
+from image_review.model import Finding, Pair, PhotoResult, Review
 
 SCHEMA_ID = "image-review/manifest/v1"
 
@@ -64,7 +63,11 @@ def summary(review: Review, strict: bool = False) -> dict[str, Any]:
         "photos": len(review.photos),
         "usable_photos": sum(p.usable for p in review.photos),
         "unassigned": sum(p.view == "unassigned" for p in review.photos),
-        "views_missing": [v for v in REQUIRED_VIEWS if status.get(f"view.{v}") == "fail"],
+        "views_missing": [
+            r.id.removeprefix("view.")
+            for r in review.requirements
+            if r.id.startswith("view.") and r.status == "fail"
+        ],
         "screen_on": status.get("screen_on"),
         "errors": sum(f.severity == "error" for f in findings),
         "warnings": sum(f.severity == "warning" for f in findings),
@@ -77,7 +80,16 @@ def to_dict(review: Review, strict: bool = False) -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "image-review", "version": __version__},
-        "submission": {"path": review.path, "product": review.product, "checks": review.checks},
+        "profile": {"name": review.profile.name, "sha256": review.profile.sha256},
+        "lang": review.lang,
+        "submission": {
+            "path": review.path,
+            "product": review.product,
+            "checks": review.checks,
+            "sidecar": review.sidecar,
+            "ignored_files": review.ignored,
+            "outside_links": review.outside_links,
+        },
         "verdict": review.verdict(strict),
         "summary": summary(review, strict),
         "requirements": [
@@ -86,6 +98,15 @@ def to_dict(review: Review, strict: bool = False) -> dict[str, Any]:
         ],
         "photos": [_photo_dict(p) for p in review.photos],
         "findings": [finding_dict(f) for f in review.all_findings()],
+        "measures": {"pairs": [_pair_dict(p) for p in review.pairs]},
+    }
+
+
+def _pair_dict(pair: Pair) -> dict[str, Any]:
+    return {
+        "files": [pair.first, pair.second],
+        "hash_distance": pair.hash_distance,
+        "difference": pair.difference,
     }
 
 

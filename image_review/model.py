@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from image_review.rules import RULES
+
+if TYPE_CHECKING:
+    from image_review.views import Profile
 
 
 @dataclass
@@ -56,6 +59,17 @@ class PhotoResult:
         return self.measures != {} and not any(f.severity == "error" for f in self.findings)
 
 
+@dataclass(frozen=True)
+class Pair:
+    """Two photos whose fingerprints are close, and how far apart their pictures are
+    (policy-free: the judge compares `difference` with the copy limit)."""
+
+    first: str
+    second: str
+    hash_distance: int
+    difference: float  # worst-tile difference after alignment; 0.0 for identical files
+
+
 # Findings that say a failed requirement again.
 REQUIREMENT_CODES = frozenset({"view-missing", "too-few-photos", "screen-on-missing"})
 
@@ -79,7 +93,13 @@ class Review:
     photos: list[PhotoResult]
     requirements: list[Requirement]
     findings: list[Finding]  # about the submission as a whole (no single file)
+    profile: Profile
+    lang: str = "en"  # the language of the messages
     checks: dict[str, str] = field(default_factory=dict)  # the seller's [checks] (overrides)
+    sidecar: dict[str, Any] | None = None  # the seller's [product] and [views] as written
+    ignored: list[str] = field(default_factory=list)  # files that are not photos
+    outside_links: list[str] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)  # the copy check's measures
     previews: dict[str, bytes] = field(default_factory=dict)  # file -> small JPEG, if asked
 
     def all_findings(self) -> list[Finding]:

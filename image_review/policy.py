@@ -1,24 +1,30 @@
-"""Thresholds and required views: the defaults, and loading a policy file (TOML).
+"""Thresholds: the defaults, and loading a policy file (TOML).
 
 A policy file holds any of the fields below at its top level, for example:
 
     min_photos = 10
     min_detail = 0.35
+
+A profile (views.py) may set policy fields too, in its [policy] table; a policy file given
+with it sets fields on top of the profile's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from image_review.views import REQUIRED_VIEWS
+from typing import TYPE_CHECKING
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from image_review.views import Profile
 
 
 class PolicyError(ValueError):
@@ -30,7 +36,6 @@ class Policy:
     """Every number the judging compares a measure with."""
 
     min_photos: int = 8
-    required_views: tuple[str, ...] = REQUIRED_VIEWS
     # Size, in pixels of the longest side (Amazon: 500 minimum, 1000+ for zoom, 10000 max).
     min_long_side: int = 500
     recommended_long_side: int = 1000
@@ -63,19 +68,27 @@ class Policy:
 
 DEFAULT_POLICY = Policy()
 
+# The review measures the copy check of every pair within this fingerprint distance, and
+# settles a pair's difference above this level: a policy may not go past them, or a
+# re-judge from a manifest could not judge the same way.
+MAX_HASH_DISTANCE = 24
+MAX_TILE_LIMIT = 1.0
+
 # Settings of earlier versions, and what replaced them (the scales differ: set them anew).
 REPLACED = {
     "min_sharpness": "min_detail",
     "dark_mean": "dark_p90",
     "dark_p95": "dark_p90",
     "bright_share": "blown_share",
+    "required_views": "the profile's views (--profile FILE)",
 }
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """The default policy, with the fields a TOML file sets replaced."""
+def load_policy(path: str | Path | None = None, profile: Profile | None = None) -> Policy:
+    """The default policy with the profile's fields, then those a TOML file sets, replaced."""
+    base = dataclasses.replace(DEFAULT_POLICY, **profile.policy) if profile else DEFAULT_POLICY
     if path is None:
-        return DEFAULT_POLICY
+        return base
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -83,31 +96,39 @@ def load_policy(path: str | Path | None = None) -> Policy:
         raise PolicyError(f"{path}: cannot read the policy file ({err.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise PolicyError(f"{path}: not valid TOML: {err}") from None
+    return dataclasses.replace(base, **policy_changes(data, str(path)))
+
+
+def policy_changes(data: Mapping[str, object], where: str) -> dict[str, object]:
+    """The fields a policy table sets, checked (`where` names the file in messages)."""
+    if not isinstance(data, Mapping):
+        raise PolicyError(f"{where}: [policy] must be a table")
     fields = {f.name: f for f in dataclasses.fields(Policy)}
     unknown = sorted(set(data) - set(fields))
-    replaced = [f"{old} (now {REPLACED[old]}, a new scale)" for old in unknown if old in REPLACED]
+    replaced = [f"{old} (now {REPLACED[old]})" for old in unknown if old in REPLACED]
     if replaced:
         raise PolicyError(
-            f"{path}: setting(s) no longer used: {', '.join(replaced)}; set the new one "
+            f"{where}: setting(s) no longer used: {', '.join(replaced)}; set the new one "
             "(the README's finding codes give the defaults) or drop the line"
         )
     if unknown:
         raise PolicyError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}"
+            f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}"
         )
     changes = {}
     for name, value in data.items():
         default = getattr(DEFAULT_POLICY, name)
         if isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise PolicyError(f"{path}: {name} must be a list of strings")
+                raise PolicyError(f"{where}: {name} must be a list of strings")
             value = tuple(value)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise PolicyError(f"{path}: {name} must be a number")
+            raise PolicyError(f"{where}: {name} must be a number")
         elif isinstance(default, int) and not isinstance(value, int):
-            raise PolicyError(f"{path}: {name} must be a whole number")
+            raise PolicyError(f"{where}: {name} must be a whole number")
         changes[name] = value
-    unknown_views = set(changes.get("required_views", ())) - set(REQUIRED_VIEWS)
-    if unknown_views:
-        raise PolicyError(f"{path}: required_views has unknown view(s) {sorted(unknown_views)}")
-    return dataclasses.replace(DEFAULT_POLICY, **changes)
+    if changes.get("duplicate_hash_distance", 0) > MAX_HASH_DISTANCE:
+        raise PolicyError(f"{where}: duplicate_hash_distance may be at most {MAX_HASH_DISTANCE}")
+    if changes.get("duplicate_tile_limit", 0) >= MAX_TILE_LIMIT:
+        raise PolicyError(f"{where}: duplicate_tile_limit must be under {MAX_TILE_LIMIT:g}")
+    return changes

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from image_review.model import Finding, PhotoResult, Review
-from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
+from image_review.views import SCREEN_ON, UNASSIGNED, Profile
 
 MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
 _STATUS_WORD = {"pass": "OK", "fail": "MISSING", "warn": "CHECK"}
@@ -115,8 +115,8 @@ def _photo(photo: PhotoResult, previews: dict[str, bytes], hint: str = "") -> st
     )
 
 
-def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
-    english, chinese = VIEW_LABELS[slot.view]
+def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
+    english, chinese = profile.label(slot.view), profile.label(slot.view, "zh-hans")
     title = f'<h2>{_e(english)} <span lang="zh">{_e(chinese)}</span></h2>'
     status = f'<span class="status">{status_word(slot)}</span>'
     if slot.photos:
@@ -125,7 +125,7 @@ def _slot(slot: Slot, previews: dict[str, bytes]) -> str:
             for p in slot.photos
         )
     else:
-        body = f'<div class="empty">Missing: {_e(VIEW_HINTS[slot.view])}</div>'
+        body = f'<div class="empty">Missing: {_e(profile.view(slot.view).how())}</div>'
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
@@ -234,7 +234,7 @@ def render_report(review: Review, strict: bool = False) -> str:
     verdict = review.verdict(strict)
     usable = sum(p.usable for p in review.photos)
     screen = {True: "yes", False: "no", None: "unknown"}[review.product.get("has_screen")]
-    grid = "".join(_slot(slot, review.previews) for slot in slots(review))
+    grid = "".join(_slot(slot, review.previews, review.profile) for slot in slots(review))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

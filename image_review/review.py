@@ -8,39 +8,40 @@ when a report is asked for).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode
+from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode, pixel_limit
 from image_review.judge import (
-    PACKAGING_VIEWS,
+    judge_duplicates,
     judge_requirements,
-    mark_duplicates,
     photo_findings,
     screen_state,
+    shows_lit_screen,
     unassigned_finding,
 )
 from image_review.measures import measure
-from image_review.measures.fingerprint import thumbnail
-from image_review.model import Finding, PhotoResult, Review
-from image_review.policy import DEFAULT_POLICY, Policy
+from image_review.measures.fingerprint import hamming, thumbnail, tile_difference
+from image_review.model import Finding, Pair, PhotoResult, Review
+from image_review.policy import DEFAULT_POLICY, MAX_HASH_DISTANCE, MAX_TILE_LIMIT, Policy
 from image_review.sidecar import Sidecar, read_sidecar
 from image_review.submission import (
     Assignment,
-    Discovery,
     PhotoFile,
     SubmissionError,
     assign_views,
     discover,
     nested_submissions,
 )
-from image_review.views import SCREEN_ON, UNASSIGNED
+from image_review.views import SCREEN_ON, UNASSIGNED, Profile, load_profile
 
 SCREEN_CHOICES = ("auto", "yes", "no")
 
@@ -51,8 +52,9 @@ def review(
     screen: str = "auto",
     threads: int | None = None,
     previews: bool = False,
+    profile: Profile | None = None,
 ) -> Review:
-    """Review one submission folder.
+    """Review one submission folder against a profile's shot list (default: renewed).
 
     `screen` says whether the product has a display: `yes`, `no`, or `auto` (the sidecar's
     product facts, else a photo named or detected as showing the screen on). `threads`
@@ -64,9 +66,40 @@ def review(
     """
     if screen not in SCREEN_CHOICES:
         raise ValueError(f"screen must be one of {SCREEN_CHOICES}, not {screen!r}")
+    profile = profile or load_profile()
+    return assess(
+        observe(folder, policy, screen != "no", threads, previews, profile), policy, profile, screen
+    )
+
+
+@dataclass
+class Evidence:
+    """What a review reads from a folder before judging anything, and all a re-judge needs:
+    each photo's file facts and measures (views not assigned yet; a photo that could not be
+    decoded carries that finding), the copy check's pairs, the sidecar, the other files."""
+
+    path: str
+    files: list[PhotoFile]
+    photos: list[PhotoResult]
+    pairs: list[Pair]
+    sidecar: Sidecar | None
+    ignored: list[str]
+    outside_links: list[str]
+    previews: dict[str, bytes]
+
+
+def observe(
+    folder: str | Path,
+    policy: Policy = DEFAULT_POLICY,
+    detect_screen: bool = True,
+    threads: int | None = None,
+    previews: bool = False,
+    profile: Profile | None = None,
+) -> Evidence:
+    """Read and measure every photo of a folder once (see `review`); no judging."""
     folder = Path(folder)
     found = discover(folder)
-    nested = nested_submissions(found, folder)
+    nested = nested_submissions(found, folder, profile)
     if nested:
         raise SubmissionError(
             f"{folder}: its sub-folders {', '.join(nested)} look like separate submissions "
@@ -75,14 +108,10 @@ def review(
             f"`image-review {folder / nested[0]}`"
         )
     sidecar = read_sidecar(folder)
-    assignments, findings = assign_views(found.photos, sidecar)
-    findings += _discovery_findings(found)
-
     budget = DecodeBudget(policy.decode_budget_pixels)
 
     def one(photo_file: PhotoFile) -> Examined:
-        assignment = assignments[photo_file.rel]
-        return examine(photo_file, assignment, policy, screen != "no", previews, budget)
+        return examine(photo_file, policy, detect_screen, previews, budget)
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(found.photos)))
     if workers == 1:
@@ -90,25 +119,106 @@ def review(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             examined = list(pool.map(one, found.photos))
-    photos = [e.result for e in examined]
-    thumbs = {e.result.file: e.thumb for e in examined if e.thumb is not None}
-    mark_duplicates(photos, thumbs, policy, threads=workers)
-    has_screen = _has_screen(screen, sidecar, photos)
-    checks = sidecar.checks if sidecar else {}
-    requirements, requirement_findings = judge_requirements(
-        photos, policy, has_screen, screen_confirmed=checks.get("screen_on") == "confirmed"
+    return Evidence(
+        path=folder.resolve().name,
+        files=found.photos,
+        photos=[e.result for e in examined],
+        pairs=measure_pairs(examined, workers),
+        sidecar=sidecar,
+        ignored=found.ignored,
+        outside_links=found.outside_links,
+        previews={e.result.file: e.preview for e in examined if e.preview is not None},
     )
+
+
+def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "auto") -> Review:
+    """Judge what `observe` measured (or a manifest recorded): assign the views in the
+    profile's words, find each photo's problems, the copies, and the requirements."""
+    assignments, findings = assign_views(evidence.files, evidence.sidecar, profile)
+    findings += _discovery_findings(evidence.ignored, evidence.outside_links)
+    files = {f.rel: f for f in evidence.files}
+    photos = [
+        _judge_photo(photo, files[photo.file], assignments[photo.file], policy)
+        for photo in evidence.photos
+    ]
+    judge_duplicates(photos, evidence.pairs, policy)
+    has_screen = _has_screen(screen, evidence.sidecar, photos, profile)
+    checks = evidence.sidecar.checks if evidence.sidecar else {}
+    requirements, requirement_findings = judge_requirements(
+        photos,
+        policy,
+        profile,
+        has_screen,
+        screen_confirmed=checks.get("screen_on") == "confirmed",
+    )
+    sidecar = evidence.sidecar
     product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
     product["has_screen"] = has_screen
     return Review(
-        path=folder.resolve().name,
+        path=evidence.path,
         product=product,
         photos=photos,
         requirements=requirements,
         findings=findings + requirement_findings,
+        profile=profile,
         checks=dict(checks),
-        previews={e.result.file: e.preview for e in examined if e.preview is not None},
+        sidecar=sidecar.as_dict() if sidecar else None,
+        ignored=list(evidence.ignored),
+        outside_links=list(evidence.outside_links),
+        pairs=list(evidence.pairs),
+        previews=evidence.previews,
     )
+
+
+def _judge_photo(
+    measured: PhotoResult, photo_file: PhotoFile, assignment: Assignment, policy: Policy
+) -> PhotoResult:
+    """A judged copy of one measured photo. A photo whose name says no view but which
+    shows a lit screen becomes `screen_on` (view_source `content`)."""
+    photo = dataclasses.replace(
+        measured,
+        view=assignment.view,
+        view_source=assignment.source,
+        screen_label=assignment.screen_label,
+        findings=list(measured.findings),
+    )
+    problem = _load_problem(photo_file, policy) or _pixel_problem(photo, policy)
+    if problem is not None:
+        photo.measures, photo.findings = {}, [problem]
+        return photo
+    if not photo.measures:  # not decoded: its finding says why
+        return photo
+    photo.findings += photo_findings(photo, policy)
+    if assignment.view == UNASSIGNED and screen_state(photo) == "on":
+        photo.view, photo.view_source = SCREEN_ON, "content"
+    elif assignment.view == UNASSIGNED:
+        photo.findings.append(unassigned_finding(photo, assignment.hint))
+    return photo
+
+
+def measure_pairs(examined: list[Examined], threads: int = 1) -> list[Pair]:
+    """Every pair of decoded photos that are the same file, or whose fingerprints are
+    within MAX_HASH_DISTANCE, with the aligned difference of their pictures (policy-free:
+    any policy up to those limits can be judged from it)."""
+    decoded = [e for e in examined if e.thumb is not None]
+    candidates = []
+    for a, b in combinations(decoded, 2):
+        distance = hamming(a.result.measures["dhash"], b.result.measures["dhash"])
+        if a.result.sha256 == b.result.sha256 or distance <= MAX_HASH_DISTANCE:
+            candidates.append((a, b, distance))
+
+    def difference(candidate: tuple[Examined, Examined, int]) -> float:
+        a, b, _ = candidate
+        if a.result.sha256 == b.result.sha256:
+            return 0.0
+        return round(tile_difference(a.thumb, b.thumb, settled_above=MAX_TILE_LIMIT), 4)
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        differences = list(pool.map(difference, candidates))
+    return [
+        Pair(a.result.file, b.result.file, distance, value)
+        for (a, b, distance), value in zip(candidates, differences, strict=True)
+    ]
 
 
 @dataclass
@@ -122,28 +232,21 @@ class Examined:
 
 def examine(
     photo_file: PhotoFile,
-    assignment: Assignment,
     policy: Policy,
     detect_screen: bool = True,
     preview: bool = False,
     budget: DecodeBudget = UNLIMITED,
 ) -> Examined:
-    """Read, decode, measure and judge one photo (and make its preview when asked).
-
-    A photo whose name says no view but which shows a lit screen becomes `screen_on`
-    (view_source `content`).
-    """
+    """Read, decode and measure one photo (and make its preview when asked). A file that
+    must not or cannot be decoded gets no measures; a decode error is its finding."""
     result = PhotoResult(
         file=photo_file.rel,
         bytes=photo_file.size,
-        view=assignment.view,
-        view_source=assignment.source,
-        screen_label=assignment.screen_label,
+        view=UNASSIGNED,
+        view_source="none",
         format=photo_file.format,
     )
-    problem = _load_problem(photo_file, policy)
-    if problem is not None:
-        result.findings.append(problem)
+    if _load_problem(photo_file, policy) is not None:
         return Examined(result)
     try:
         data = photo_file.path.read_bytes()
@@ -161,11 +264,6 @@ def examine(
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
     thumb = thumbnail(frame.gray)
     result.measures = measure(frame, thumb, detect_screen)
-    result.findings = photo_findings(result, policy)
-    if assignment.view == UNASSIGNED and screen_state(result) == "on":
-        result.view, result.view_source = SCREEN_ON, "content"
-    elif assignment.view == UNASSIGNED:
-        result.findings.append(unassigned_finding(result, assignment.hint))
     return Examined(result, thumb, preview_jpeg(frame.bgr) if preview else None)
 
 
@@ -179,6 +277,15 @@ def preview_jpeg(bgr: np.ndarray) -> bytes:
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     return cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
+
+
+def _pixel_problem(photo: PhotoResult, policy: Policy) -> Finding | None:
+    """The pixel-limit finding of a measured photo over this policy's limit (a re-judge
+    with a lower limit), else None."""
+    if not photo.measures:
+        return None
+    err = pixel_limit(photo.width or 0, photo.height or 0, policy.max_pixels)
+    return _decode_finding(photo.file, err, policy) if err else None
 
 
 def _load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
@@ -223,7 +330,7 @@ def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
     )
 
 
-def _discovery_findings(found: Discovery) -> list[Finding]:
+def _discovery_findings(ignored: list[str], outside_links: list[str]) -> list[Finding]:
     findings = [
         Finding(
             "link-outside",
@@ -231,29 +338,28 @@ def _discovery_findings(found: Discovery) -> list[Finding]:
             "Copy the photo into the folder instead",
             rel,
         )
-        for rel in found.outside_links
+        for rel in outside_links
     ]
-    if found.ignored:
-        shown = ", ".join(found.ignored[:5]) + (" ..." if len(found.ignored) > 5 else "")
+    if ignored:
+        shown = ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else "")
         findings.append(
             Finding(
                 "ignored-files",
-                f"{len(found.ignored)} file(s) that are not photos were skipped: {shown}",
-                related=found.ignored,
+                f"{len(ignored)} file(s) that are not photos were skipped: {shown}",
+                related=list(ignored),
             )
         )
     return findings
 
 
-def _has_screen(screen: str, sidecar: Sidecar | None, photos: list[PhotoResult]) -> bool | None:
+def _has_screen(
+    screen: str, sidecar: Sidecar | None, photos: list[PhotoResult], profile: Profile
+) -> bool | None:
     """Whether the product has a display: the option, the sidecar, else the photos."""
     if screen != "auto":
         return screen == "yes"
     known = sidecar.product.screen_known() if sidecar else None
     if known is not None:
         return known
-    shown = any(
-        p.screen_label or (p.usable and screen_state(p) == "on" and p.view not in PACKAGING_VIEWS)
-        for p in photos
-    )
+    shown = any(p.screen_label or shows_lit_screen(p, profile) for p in photos)
     return True if shown else None

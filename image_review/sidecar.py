@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from image_review.views import ALL_VIEWS, canonical_view
+from pathlib import Path, PurePosixPath
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,11 +46,32 @@ class Product:
 
 @dataclass
 class Sidecar:
-    """A parsed sidecar: product facts and, per view id, the files the seller named."""
+    """A parsed sidecar: product facts and, per [views] key as the seller wrote it (a view
+    id or a word naming one, read in a profile's words when views are assigned), the files."""
 
     product: Product = field(default_factory=Product)
     views: dict[str, list[str]] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)  # e.g. screen_on = "confirmed"
+    where: str = SIDECAR_NAME  # the file, for messages
+
+    def as_dict(self) -> dict[str, object]:
+        """What the seller wrote, for the manifest (a re-judge reads the views again); a
+        path outside the folder is kept as `../name`, so no absolute path is recorded."""
+        views = {
+            key: [f"../{PurePosixPath(_posix(f)).name}" if leaves_folder(f) else f for f in files]
+            for key, files in self.views.items()
+        }
+        return {"product": self.product.as_dict(), "views": views}
+
+
+def _posix(name: str) -> str:
+    return name.replace("\\", "/")
+
+
+def leaves_folder(name: str) -> bool:
+    """Whether a [views] file name points outside the submission folder."""
+    pure = PurePosixPath(_posix(name))
+    return pure.is_absolute() or ".." in pure.parts or ":" in name
 
 
 def read_sidecar(folder: Path) -> Sidecar | None:
@@ -77,6 +96,7 @@ def read_sidecar(folder: Path) -> Sidecar | None:
         product=_product(path, data.get("product", {})),
         views=_views(path, data),
         checks=_checks(path, data.get("checks", {})),
+        where=str(path),
     )
 
 
@@ -113,13 +133,8 @@ def _views(path: Path, data: dict) -> dict[str, list[str]]:
         raise SidecarError(f"{path}: [views] must be a table")
     views: dict[str, list[str]] = {}
     for key, value in table.items():
-        view = canonical_view(key)
-        if view is None:
-            raise SidecarError(
-                f"{path}: [views] key {key!r} is not a view; use one of {', '.join(ALL_VIEWS)}"
-            )
         files = [value] if isinstance(value, str) else value
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise SidecarError(f"{path}: views.{key} must be a file name or a list of file names")
-        views.setdefault(view, []).extend(files)
+        views[key] = list(files)
     return views

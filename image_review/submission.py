@@ -9,11 +9,13 @@ from pathlib import Path, PurePosixPath
 
 from image_review.imaging import SNIFF_BYTES, sniff_format
 from image_review.model import Finding
-from image_review.sidecar import SIDECAR_NAME, Sidecar
+from image_review.sidecar import SIDECAR_NAME, Sidecar, SidecarError, leaves_folder
 from image_review.views import (
     SCREEN_ON,
-    SIDE_SLOTS,
     UNASSIGNED,
+    Profile,
+    canonical_view,
+    load_profile,
     parse_name,
 )
 
@@ -104,7 +106,7 @@ def discover(folder: Path) -> Discovery:
 SUBMISSION_PHOTOS = 5  # a sub-folder with this many photos and no view name is a submission
 
 
-def nested_submissions(found: Discovery, folder: Path) -> list[str]:
+def nested_submissions(found: Discovery, folder: Path, profile: Profile | None = None) -> list[str]:
     """The direct sub-folders that look like submissions of their own: one holding its own
     `submission.toml`, or, when there are several, folders whose names are no view and that
     hold a set of photos (SUBMISSION_PHOTOS or more) each. Empty when the folder is one
@@ -120,13 +122,13 @@ def nested_submissions(found: Discovery, folder: Path) -> list[str]:
     looks_like = [
         name
         for name, photos in counts.items()
-        if photos >= SUBMISSION_PHOTOS and not _names_a_view(name)
+        if photos >= SUBMISSION_PHOTOS and not _names_a_view(name, profile)
     ]
     return sorted(looks_like) if len(looks_like) > 1 else []
 
 
-def _names_a_view(name: str) -> bool:
-    meaning = parse_name(name)
+def _names_a_view(name: str, profile: Profile | None) -> bool:
+    meaning = parse_name(name, profile)
     return bool(meaning.view or meaning.side_number or meaning.ambiguous)
 
 
@@ -165,35 +167,51 @@ def _key(rel: str) -> str:
 
 
 def assign_views(
-    photos: list[PhotoFile], sidecar: Sidecar | None
+    photos: list[PhotoFile], sidecar: Sidecar | None, profile: Profile | None = None
 ) -> tuple[dict[str, Assignment], list[Finding]]:
-    """The view of every photo: sidecar first, then folder names, then file names."""
+    """The view of every photo, in the profile's words: sidecar first, then folder names,
+    then file names. Raises SidecarError for a [views] key that names no view."""
+    profile = profile or load_profile()
     assigned: dict[str, Assignment] = {}
     findings: list[Finding] = []
     if sidecar is not None:
-        findings += _from_sidecar(photos, sidecar, assigned)
+        findings += _from_sidecar(photos, sidecar, profile, assigned)
     generic: list[tuple[int, str, str]] = []  # (side number, rel, source)
     for photo in photos:
         if photo.rel in assigned:
             continue
-        assignment, side = _from_name(photo.rel)
+        assignment, side = _from_name(photo.rel, profile)
         if side is not None:
             generic.append((side, photo.rel, assignment.source))
         assigned[photo.rel] = assignment
-    _fill_side_slots(generic, assigned)
+    _fill_side_slots(generic, assigned, profile.side_views)
     return assigned, findings
 
 
+def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:
+    """The sidecar's [views], keyed by view id of the profile."""
+    views: dict[str, list[str]] = {}
+    for key, files in sidecar.views.items():
+        view = canonical_view(key, profile)
+        if view is None:
+            raise SidecarError(
+                f"{sidecar.where}: [views] key {key!r} is not a view of the {profile.name} "
+                f"profile; use one of {', '.join(profile.all_views)}"
+            )
+        views.setdefault(view, []).extend(files)
+    return views
+
+
 def _from_sidecar(
-    photos: list[PhotoFile], sidecar: Sidecar, assigned: dict[str, Assignment]
+    photos: list[PhotoFile], sidecar: Sidecar, profile: Profile, assigned: dict[str, Assignment]
 ) -> list[Finding]:
     by_key = {_key(p.rel): p.rel for p in photos}
     findings = []
     screen_files: list[str] = []
-    for view, files in sidecar.views.items():
+    for view, files in _sidecar_views(sidecar, profile).items():
         for name in files:
             pure = PurePosixPath(name.replace("\\", "/"))
-            if pure.is_absolute() or ".." in pure.parts or ":" in name:
+            if leaves_folder(name):
                 findings.append(
                     Finding(
                         "sidecar-path-outside",
@@ -232,13 +250,13 @@ def _from_sidecar(
     return findings
 
 
-def _from_name(rel: str) -> tuple[Assignment, int | None]:
+def _from_name(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
     """Assignment from the innermost folder that names a view, else from the file name."""
     parts = PurePosixPath(rel).parts
     stem = PurePosixPath(rel).stem
     ambiguous: tuple[str, ...] = ()
     for name, source in [*((d, "folder") for d in reversed(parts[:-1])), (stem, "filename")]:
-        meaning = parse_name(name)
+        meaning = parse_name(name, profile)
         if meaning.view is not None:
             return Assignment(meaning.view, source, screen_label=meaning.screen_on), None
         if meaning.side_number is not None:
@@ -251,10 +269,12 @@ def _from_name(rel: str) -> tuple[Assignment, int | None]:
     return Assignment(UNASSIGNED, "none", hint=hint), None
 
 
-def _fill_side_slots(generic: list[tuple[int, str, str]], assigned: dict[str, Assignment]) -> None:
+def _fill_side_slots(
+    generic: list[tuple[int, str, str]], assigned: dict[str, Assignment], sides: tuple[str, ...]
+) -> None:
     """Give generic `side1..side4` photos the side slots no photo is named for."""
     named = {a.view for a in assigned.values()}
-    free = [slot for slot in SIDE_SLOTS if slot not in named]
+    free = [slot for slot in sides if slot not in named]
     for (_, rel, source), slot in zip(sorted(generic), free, strict=False):
         assigned[rel] = Assignment(slot, source)
     for _, rel, _ in sorted(generic)[len(free) :]:

@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 
 from image_review.imaging import DecodeError, decode
-from image_review.judge import PACKAGING_VIEWS
 from image_review.policy import DEFAULT_POLICY
 from image_review.sidecar import SIDECAR_NAME
 from image_review.submission import PhotoFile, assign_views, discover
-from image_review.views import ALL_VIEWS, SCREEN_ON, UNASSIGNED, VIEW_HINTS, VIEW_LABELS
+from image_review.views import SCREEN_ON, UNASSIGNED, Profile, load_profile
 
 _HEADER = f"""\
 # {SIDECAR_NAME}: what image-review should know about this submission (UTF-8).
@@ -57,13 +56,14 @@ def _lit(photos: list[PhotoFile], packaging: set[str]) -> list[str]:
     return lit
 
 
-def sidecar_template(folder: Path) -> str:
-    """The template text for `folder`, with every photo either placed or listed as unplaced.
-    A photo in which a lit screen is seen fills `screen_on` when no name says it, and sets
-    `has_screen`."""
+def sidecar_template(folder: Path, profile: Profile | None = None) -> str:
+    """The template text for `folder`, with every photo either placed or listed as unplaced,
+    in the views of `profile`. A photo in which a lit screen is seen fills `screen_on` when
+    no name says it, and sets `has_screen`."""
+    profile = profile or load_profile()
     photos = discover(folder).photos
-    assigned, _ = assign_views(photos, None)
-    packaging = {rel for rel, a in assigned.items() if a.view in PACKAGING_VIEWS}
+    assigned, _ = assign_views(photos, None, profile)
+    packaging = {rel for rel, a in assigned.items() if not profile.is_product(a.view)}
     lit = _lit(photos, packaging)
     has_screen = (
         f"has_screen = true     # a lit screen was seen in {lit[0]}"
@@ -72,16 +72,17 @@ def sidecar_template(folder: Path) -> str:
     )
     lines = [_HEADER.format(has_screen=has_screen)]
     placed = set()
-    for view in ALL_VIEWS:
+    for view in profile.all_views:
         files = [p.rel for p in photos if assigned[p.rel].view == view]
         if view == SCREEN_ON:
             files += [p.rel for p in photos if assigned[p.rel].screen_label and p.rel not in files]
             if not files and lit:
                 files = lit[:1]  # detected, not named: the comment asks to check it
         placed.update(files)
-        english, chinese = VIEW_LABELS[view]
+        english, chinese = profile.label(view), profile.label(view, "zh-hans")
         if not files:
-            lines.append(f'# {view} = ""   # {english} / {chinese}: {VIEW_HINTS[view]}')
+            how = profile.view(view).how()
+            lines.append(f'# {view} = ""   # {english} / {chinese}: {how}')
         elif len(files) == 1:
             detected = " (a lit screen was seen in it: check)" if files[0] in lit else ""
             line = f"{view} = {_toml_string(files[0])}   # {english} / {chinese}{detected}"

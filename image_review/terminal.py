@@ -7,7 +7,7 @@ import unicodedata
 import click
 
 from image_review.model import REQUIREMENT_CODES, Review
-from image_review.views import SCREEN_ON, UNASSIGNED, VIEW_LABELS
+from image_review.views import SCREEN_ON, UNASSIGNED
 
 _STATUS_STYLE = {
     "pass": ("ok", "green"),
@@ -47,7 +47,7 @@ def render(review: Review, strict: bool = False, folder: str | None = None) -> s
     for req in review.requirements:
         word, colour = _STATUS_STYLE[req.status]
         name = req.id.removeprefix("view.")
-        label = VIEW_LABELS.get(name, ("", ""))[1]
+        label = review.profile.label(name, "zh-hans") if name != "min_photos" else ""
         status = click.style(f"{word:<8}", fg=colour)
         shows_files = req.status == "pass" and req.id not in ("min_photos", SCREEN_ON)
         detail = ", ".join(req.photos) if shows_files else req.message

@@ -1,118 +1,237 @@
-"""The view vocabulary: view ids, English and Chinese synonyms, and name parsing.
+"""Shot lists as profiles, and reading what a file name says about its photo.
 
-A seller names files in many ways (`03_LEFT.jpg`, `Left Side.png`, `左側.heic`, `side2.jpg`,
-`top/IMG_1.jpg`). `parse_name` turns one name into what it says about the photo.
+A profile (a TOML file; the built-in ones are `profiles/*.toml` in the package) declares
+the views a submission must show, their labels and how-to text in each language, the
+words that name them in a file name, and any policy field. A seller names files in many
+ways (`03_LEFT.jpg`, `Left Side.png`, `左側.heic`, `side2.jpg`, `top/IMG_1.jpg`);
+`parse_name` turns one name into what it says about the photo, in a profile's words.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+import sys
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
-#: The eight views every submission must show, in shot-list order.
-REQUIRED_VIEWS: tuple[str, ...] = (
-    "shipping_box",
-    "inner_packaging",
-    "top",
-    "bottom",
-    "front",
-    "back",
-    "left",
-    "right",
-)
+from image_review.policy import PolicyError, policy_changes
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 SCREEN_ON = "screen_on"
 UNASSIGNED = "unassigned"
-ALL_VIEWS: tuple[str, ...] = (*REQUIRED_VIEWS, SCREEN_ON)
-#: The four side slots that generic `side1..side4` names fill, in this order.
-SIDE_SLOTS: tuple[str, ...] = ("front", "back", "left", "right")
+LANGUAGES = ("en", "zh-hans", "zh-hant")
+BUILTIN_PROFILES = ("renewed", "renewed-au")
+DEFAULT_PROFILE = "renewed"
+_SCREEN_OFF = "screen_off"  # words saying the screen is off: they name no view
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROFILE_KEYS = frozenset(
+    {"name", "title", "source", "side_views", "screen_off_words", "screen_off_words_zh"}
+    | {"policy", "views", "screen_on"}
+)
+_VIEW_KEYS = frozenset({"id", "label", "how", "words", "words_zh", "product", "min_count"})
 
-_SCREEN_OFF = "screen_off"
 
-#: English title and Chinese (simplified) label of each view, for people.
-VIEW_LABELS: dict[str, tuple[str, str]] = {
-    "shipping_box": ("Shipping box", "外箱"),
-    "inner_packaging": ("Inner packaging and padding", "内包装和衬垫"),
-    "top": ("Product top", "顶部"),
-    "bottom": ("Product bottom", "底部"),
-    "front": ("Front side", "正面"),
-    "back": ("Back side", "背面"),
-    "left": ("Left side", "左侧"),
-    "right": ("Right side", "右侧"),
-    "screen_on": ("Screen switched on", "屏幕亮起"),
-}
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file and the problem."""
 
-#: How to shoot each view, for the message of a missing one.
-VIEW_HINTS: dict[str, str] = {
-    "shipping_box": "photograph the closed box the product ships in",
-    "inner_packaging": "open the box; photograph the inner packaging and padding",
-    "top": "photograph the product from directly above",
-    "bottom": "turn the product over and photograph its underside",
-    "front": "photograph the front face of the product",
-    "back": "photograph the back of the product",
-    "left": "photograph the product's left side",
-    "right": "photograph the product's right side",
-    "screen_on": "switch the screen on (home or lock screen) and photograph it",
-}
 
-# Each view: English synonyms (comma-separated), then Chinese ones, simplified and
-# traditional (space-separated). Latin words match whole words; CJK ones match anywhere.
-_SYNONYM_LISTS: dict[str, tuple[str, str]] = {
-    "shipping_box": (
-        "box, shipping box, ship box, outer box, outside box, carton, shipping, shipper, "
-        "outer packaging, outer package, outside packaging, exterior packaging, package, box "
-        "top, top of box, box bottom, bottom of box, box side, box front, box back, mailer "
-        "box, retail box, package box, packing box, outer, outbox",
-        "外包装箱 外包裝箱 外箱 纸箱 紙箱 包装盒 包裝盒 包装箱 包裝箱 外包装 "
-        "外包裝 快递箱 快遞箱 箱子 盒子 彩盒 外盒",
-    ),
-    "inner_packaging": (
-        "inner packaging, inside packaging, inner package, inner pack, inner box, inside box, "
-        "inner, inside, interior, padding, insert, inserts, foam, cushion, cushioning, bubble "
-        "wrap, packaging, package inside, open box, unboxed, unboxing, box inside, inside "
-        "box, inside of box, inside the box, box interior, in box",
-        "包装 包裝 内部 內部 包装内部 包裝內部 内包装 內包裝 内部包装 內部包裝 "
-        "内衬 內襯 衬垫 襯墊 填充 缓冲 緩衝 泡沫 泡棉 内托 內托 内盒 內盒 "
-        "开箱 開箱",
-    ),
-    "top": (
-        "top, top view, topside, above, overhead",
-        "顶部 頂部 顶面 頂面 俯视 俯視 上面 顶视 頂視",
-    ),
-    "bottom": (
-        "bottom, bottom view, underside, under side, underneath, base",
-        "底部 底面 底视 底視 下面",
-    ),
-    "front": (
-        "front, front view, front side, face",
-        "正面 前面 正视 正視 前视 前視",
-    ),
-    "back": (
-        "back, back view, back side, rear, rear view, backside, reverse",
-        "背面 后面 後面 背部 后视 後視 反面",
-    ),
-    "left": (
-        "left, left side, left view, left edge, side left",
-        "左侧 左側 左边 左邊 左面 左侧面 左側面",
-    ),
-    "right": (
-        "right, right side, right view, right edge, side right",
-        "右侧 右側 右边 右邊 右面 右侧面 右側面",
-    ),
-    "screen_on": (
-        "screen on, screen, display on, display, powered on, power on, turned on, switched "
-        "on, lit, lit screen, on screen, screen lit, boot, booted",
-        "亮屏 开机 開機 屏幕 螢幕 萤幕 屏幕亮 通电 通電 点亮 點亮 显示屏 顯示屏 开屏 開屏",
-    ),
-    _SCREEN_OFF: (
-        "off, screen off, display off, powered off, power off, switched off",
-        "关机 關機 黑屏 熄屏 息屏 灭屏 滅屏",
-    ),
-}
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    view: (*(w.strip() for w in english.split(",")), *chinese.split())
-    for view, (english, chinese) in _SYNONYM_LISTS.items()
-}
+@dataclass(frozen=True)
+class View:
+    """One line of a shot list."""
+
+    id: str
+    labels: Mapping[str, str]  # language -> name for people
+    hows: Mapping[str, str]  # language -> how to shoot it
+    words: tuple[str, ...]  # normalised words and phrases that name it
+    product: bool = True  # shows the product itself (a lit screen counts only there)
+    min_count: int = 1
+
+    def label(self, lang: str = "en") -> str:
+        """Its name in `lang`, else in English."""
+        return self.labels.get(lang) or self.labels["en"]
+
+    def how(self, lang: str = "en") -> str:
+        """How to shoot it, in `lang`, else in English."""
+        return self.hows.get(lang) or self.hows["en"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A shot list: its views in order, the screen-on view, and its policy fields."""
+
+    name: str
+    title: str
+    source: str
+    sha256: str  # of the profile file's bytes, recorded in the manifest
+    views: tuple[View, ...]
+    screen: View
+    side_views: tuple[str, ...] = ()
+    screen_off_words: tuple[str, ...] = ()
+    policy: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The view ids of the shot list, in order (the screen-on view is judged apart)."""
+        return tuple(v.id for v in self.views)
+
+    @property
+    def all_views(self) -> tuple[str, ...]:
+        return (*self.required, SCREEN_ON)
+
+    def view(self, view_id: str) -> View | None:
+        """The view with this id (the shot list's or the screen-on one), else None."""
+        if view_id == SCREEN_ON:
+            return self.screen
+        return next((v for v in self.views if v.id == view_id), None)
+
+    def label(self, view_id: str, lang: str = "en") -> str:
+        """A view's name in `lang`; an id the profile does not know stays as it is."""
+        view = self.view(view_id)
+        return view.label(lang) if view else view_id
+
+    def is_product(self, view_id: str) -> bool:
+        """Whether a photo of this view shows the product (an unassigned photo may)."""
+        view = self.view(view_id)
+        return view.product if view else True
+
+    @functools.cached_property
+    def phrases(self) -> list[tuple[str, str]]:
+        """(phrase, view id) of every word, longest phrase first."""
+        pairs = [(w, v.id) for v in (*self.views, self.screen) for w in v.words]
+        pairs += [(w, _SCREEN_OFF) for w in self.screen_off_words]
+        return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+@functools.lru_cache(maxsize=16)
+def load_profile(spec: str | Path | None = None) -> Profile:
+    """A built-in profile by name (`renewed`, `renewed-au`) or a profile TOML file.
+
+    Raises ProfileError naming the file and what to fix.
+    """
+    spec = spec or DEFAULT_PROFILE
+    if str(spec) in BUILTIN_PROFILES:
+        where = f"built-in profile {spec}"
+        data = resources.files("image_review").joinpath(f"profiles/{spec}.toml").read_bytes()
+    else:
+        where = str(spec)
+        try:
+            data = Path(spec).read_bytes()
+        except OSError as err:
+            if not Path(spec).exists():
+                raise ProfileError(
+                    f"--profile {spec}: no such built-in profile or file; built-in profiles: "
+                    f"{', '.join(BUILTIN_PROFILES)}, or give the path of a profile TOML file"
+                ) from None
+            raise ProfileError(f"{spec}: cannot read the profile ({err.strerror})") from None
+    try:
+        table = tomllib.loads(data.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ProfileError(f"{where}: not valid UTF-8 TOML: {err}") from None
+    return _profile(table, where, hashlib.sha256(data).hexdigest())
+
+
+def _profile(table: dict, where: str, digest: str) -> Profile:
+    unknown = sorted(set(table) - _PROFILE_KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    name = table.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProfileError(f'{where}: needs a name, for example name = "my-marketplace"')
+    entries = table.get("views")
+    if not isinstance(entries, list) or not entries:
+        raise ProfileError(f"{where}: needs at least one [[views]] entry")
+    views = tuple(_view(entry, where, i) for i, entry in enumerate(entries, start=1))
+    if "screen_on" not in table:
+        raise ProfileError(f"{where}: needs a [screen_on] table (label, how, words)")
+    screen = _view({**table["screen_on"], "id": SCREEN_ON}, where, 0)
+    ids = [v.id for v in views]
+    repeated = sorted({i for i in ids if ids.count(i) > 1} | ({SCREEN_ON} & set(ids)))
+    if repeated:
+        raise ProfileError(f"{where}: view id(s) {', '.join(repeated)} used twice")
+    sides = tuple(_strings(table, "side_views", where))
+    if set(sides) - set(ids):
+        raise ProfileError(f"{where}: side_views names no view: {sorted(set(sides) - set(ids))}")
+    off = _words(table, "screen_off_words", "screen_off_words_zh", where)
+    try:
+        policy = policy_changes(table.get("policy", {}), where)
+    except PolicyError as err:
+        raise ProfileError(str(err)) from None
+    profile = Profile(
+        name=name,
+        title=str(table.get("title", name)),
+        source=str(table.get("source", "")),
+        sha256=digest,
+        views=views,
+        screen=screen,
+        side_views=sides,
+        screen_off_words=off,
+        policy=policy,
+    )
+    _check_collisions(profile, where)
+    return profile
+
+
+def _view(entry: object, where: str, number: int) -> View:
+    if not isinstance(entry, dict):
+        raise ProfileError(f"{where}: views entry {number} must be a table")
+    view_id = entry.get("id")
+    at = f"{where}: view {view_id or number}"
+    if not isinstance(view_id, str) or not _ID.match(view_id) or view_id == UNASSIGNED:
+        raise ProfileError(f"{at}: id must be lower-case letters, digits and _")
+    unknown = sorted(set(entry) - _VIEW_KEYS)
+    if unknown:
+        raise ProfileError(f"{at}: unknown key(s) {', '.join(unknown)}")
+    labels, hows = _texts(entry, "label", at), _texts(entry, "how", at)
+    product, min_count = entry.get("product", True), entry.get("min_count", 1)
+    if not isinstance(product, bool):
+        raise ProfileError(f"{at}: product must be true or false")
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise ProfileError(f"{at}: min_count must be a whole number of 1 or more")
+    words = _words(entry, "words", "words_zh", at)
+    return View(view_id, labels, hows, words, product, min_count)
+
+
+def _texts(entry: dict, key: str, at: str) -> dict[str, str]:
+    texts = entry.get(key)
+    if not isinstance(texts, dict) or not isinstance(texts.get("en"), str):
+        raise ProfileError(f'{at}: {key} must be a table with at least en = "..."')
+    unknown = sorted(set(texts) - set(LANGUAGES))
+    if unknown or not all(isinstance(t, str) for t in texts.values()):
+        raise ProfileError(f"{at}: {key} takes text in {', '.join(LANGUAGES)} only")
+    return dict(texts)
+
+
+def _strings(table: dict, key: str, at: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"{at}: {key} must be a list of strings")
+    return value
+
+
+def _words(table: dict, english: str, chinese: str, at: str) -> tuple[str, ...]:
+    words = [*_strings(table, english, at), *_strings(table, chinese, at)]
+    return tuple(dict.fromkeys(n for n in (normalise(w) for w in words) if n))
+
+
+def _check_collisions(profile: Profile, where: str) -> None:
+    """A word may name only one view of a profile."""
+    owner: dict[str, str] = {}
+    for phrase, view in profile.phrases:
+        if owner.setdefault(phrase, view) != view:
+            raise ProfileError(
+                f"{where}: the word {phrase!r} names both {owner[phrase]} and {view}; "
+                "keep it in one of them"
+            )
+
 
 _GENERIC_SIDE = re.compile(r"(?:\bside|(?<![左右])(?:侧面|側面|侧|側))\s?([1-4])(?!\d)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -125,7 +244,7 @@ _ALNUM_BOUNDARY = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 class NameMeaning:
     """What one file or folder name says about its photo."""
 
-    view: str | None  # one of ALL_VIEWS, or None when the name says no view
+    view: str | None  # a view id of the profile, or None when the name says no view
     side_number: int | None = None  # 1..4 for generic `side2`, `侧面2`
     screen_on: bool = False  # the name says the screen is on (may come with a view)
     ambiguous: tuple[str, ...] = ()  # more than one view named: none chosen
@@ -138,20 +257,13 @@ def normalise(name: str) -> str:
     return " ".join(_WORD_BREAK.split(text)).strip()
 
 
-def _phrase_index() -> list[tuple[str, str]]:
-    pairs = [(syn, view) for view, syns in _SYNONYMS.items() for syn in syns]
-    return sorted(pairs, key=lambda p: -len(p[0]))  # longest phrase first
-
-
-_PHRASES = _phrase_index()
-
-
-def _find_views(text: str) -> list[str]:
-    """Views named in normalised text, longest phrase first, no overlapping matches."""
+def _find_views(text: str, phrases: list[tuple[str, str]]) -> list[str]:
+    """Views named in normalised text, longest phrase first, no overlapping matches.
+    Latin words match whole words; CJK ones match anywhere."""
     padded = f" {text} "
     taken = [False] * len(padded)
     found: list[tuple[int, str]] = []
-    for phrase, view in _PHRASES:
+    for phrase, view in phrases:
         pattern = re.escape(phrase) if _CJK.search(phrase) else rf"(?<= ){re.escape(phrase)}(?= )"
         for match in re.finditer(pattern, padded):
             span = range(match.start(), match.end())
@@ -163,17 +275,18 @@ def _find_views(text: str) -> list[str]:
     return [view for _, view in sorted(found)]
 
 
-def parse_name(name: str) -> NameMeaning:
-    """Read a file stem or folder name: which view it names, if any.
+def parse_name(name: str, profile: Profile | None = None) -> NameMeaning:
+    """Read a file stem or folder name in the words of `profile` (default: renewed).
 
     >>> parse_name("03_LEFT-side").view
     'left'
     >>> parse_name("front screen on")
     NameMeaning(view='front', side_number=None, screen_on=True, ambiguous=())
     """
+    profile = profile or load_profile()
     text = normalise(name)
-    generic = _GENERIC_SIDE.search(text)
-    views = _find_views(_GENERIC_SIDE.sub(" ", text) if generic else text)
+    generic = _GENERIC_SIDE.search(text) if profile.side_views else None
+    views = _find_views(_GENERIC_SIDE.sub(" ", text) if generic else text, profile.phrases)
     screen_on = SCREEN_ON in views and _SCREEN_OFF not in views
     named = sorted(set(views) - {SCREEN_ON, _SCREEN_OFF}, key=views.index)
     if generic and not named:
@@ -185,9 +298,10 @@ def parse_name(name: str) -> NameMeaning:
     return NameMeaning(view=SCREEN_ON if screen_on else None, screen_on=screen_on)
 
 
-def canonical_view(key: str) -> str | None:
+def canonical_view(key: str, profile: Profile | None = None) -> str | None:
     """The view id for a sidecar key or synonym (`box` -> `shipping_box`), else None."""
-    if key in ALL_VIEWS:
+    profile = profile or load_profile()
+    if key in profile.all_views:
         return key
-    meaning = parse_name(key)
+    meaning = parse_name(key, profile)
     return meaning.view if not meaning.ambiguous else None

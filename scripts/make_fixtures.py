@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from image_review.views import ALL_VIEWS
+from image_review.views import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import SCENES, render_screen_scene, render_view
@@ -27,7 +27,7 @@ IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 ROOT = IMAGES / "examples"
 SCREENS = IMAGES / "screens"  # one photo per screen case, named after its truth
 SIZE = (1024, 768)  # long side just over the 1000 px zoom recommendation
-VIEWS = ALL_VIEWS  # the eight required views and the screen switched on
+VIEWS = load_profile().all_views  # the eight required views and the screen switched on
 NUMBERED = {
     "shipping_box": "01_box.jpg",
     "inner_packaging": "02_inner-packaging.jpg",

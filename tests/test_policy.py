@@ -23,7 +23,7 @@ def test_a_file_replaces_the_fields_it_sets(tmp_path):
         ("min_sharpness = 40\n", r"no longer used: min_sharpness \(now min_detail"),
         ('min_photos = "8"\n', "must be a number"),
         ("min_photos = 8.5\n", "whole number"),
-        ('required_views = ["kitchen"]\n', "unknown view"),
+        ('required_views = ["top"]\n', r"required_views \(now the profile's views"),
         ("min_photos = \n", "not valid TOML"),
     ],
 )

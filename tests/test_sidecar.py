@@ -3,6 +3,8 @@ import re
 import pytest
 
 from image_review.sidecar import SidecarError, read_sidecar
+from image_review.submission import PhotoFile, assign_views
+from image_review.views import load_profile
 
 
 def write(tmp_path, text: str):
@@ -23,10 +25,25 @@ def test_full_sidecar_is_read(tmp_path):
         )
     )
     assert sidecar.product.screen_known() is True
-    assert sidecar.views == {
-        "shipping_box": ["a.jpg", "d.jpg"],
-        "inner_packaging": ["b.jpg", "c.jpg"],
+    photos = [PhotoFile(f"{n}.jpg", tmp_path / f"{n}.jpg", 1, "JPEG") for n in "abcd"]
+    assigned, _ = assign_views(photos, sidecar)  # keys are read in the profile's words
+    assert {rel: a.view for rel, a in assigned.items()} == {
+        "a.jpg": "shipping_box",
+        "b.jpg": "inner_packaging",
+        "c.jpg": "inner_packaging",
+        "d.jpg": "shipping_box",
     }
+
+
+def test_a_views_key_that_names_no_view_of_the_profile_is_refused(tmp_path):
+    sidecar = read_sidecar(write(tmp_path, '[views]\nkitchen = "a.jpg"\nwarranty = "b.jpg"\n'))
+    with pytest.raises(SidecarError, match="'kitchen' is not a view of the renewed profile"):
+        assign_views([], sidecar)
+    au = read_sidecar(write(tmp_path, '[views]\nwarranty = "b.jpg"\n'))
+    assigned, _ = assign_views(
+        [PhotoFile("b.jpg", tmp_path / "b.jpg", 1, "JPEG")], au, load_profile("renewed-au")
+    )
+    assert assigned["b.jpg"].view == "warranty_card"
 
 
 def test_has_screen_overrides_the_category(tmp_path):
@@ -42,7 +59,6 @@ def test_malformed_toml_names_the_file_and_line(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[views]\nkitchen = "a.jpg"\n', "not a view"),
         ("[views]\ntop = 3\n", "must be a file name"),
         ('[product]\ncategory = "toaster"\n', "not one of"),
         ('[product]\nhas_screen = "yes"\n', "true or false"),
