@@ -23,6 +23,7 @@ from typing import Any
 from image_review.atomic import atomic_writer, remove_stale_temporaries, write_atomic
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError, discover
+from image_review.views import Profile
 
 SUMMARY_FIELDS = (
     "submission",
@@ -102,7 +103,12 @@ def _done(job: Job, state: str, report: bool) -> bool:
 
 
 def review_one(
-    job: Job, policy: Policy, screen: str, strict: bool, report: bool = False
+    job: Job,
+    policy: Policy,
+    screen: str,
+    strict: bool,
+    report: bool = False,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
     """Review one submission, write its manifest (and report) and its row; never raises
     for bad input."""
@@ -113,7 +119,9 @@ def review_one(
     state = input_state(job.folder)
     job.out.mkdir(parents=True, exist_ok=True)
     try:
-        result = review(job.folder, policy, screen=screen, threads=1, previews=report)
+        result = review(
+            job.folder, policy, screen=screen, threads=1, previews=report, profile=profile
+        )
     except (SubmissionError, SidecarError, OSError) as err:
         row = {**_empty_row(job.name), "verdict": "error", "reason": str(err)}
     except Exception as err:  # a bug must not stop the other submissions
@@ -174,6 +182,7 @@ def review_batch(
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
     report: bool = False,
+    profile: Profile | None = None,
 ) -> BatchSummary:
     """Review every submission under ROOT into OUT; return how many passed and failed.
 
@@ -191,7 +200,8 @@ def review_batch(
     done = len(all_jobs) - len(todo)
     if progress:
         progress(done, len(all_jobs))
-    for _ in _run(todo, (policy, screen, strict, report), jobs or os.cpu_count() or 1):
+    settings = (policy, screen, strict, report, profile)
+    for _ in _run(todo, settings, jobs or os.cpu_count() or 1):
         done += 1
         if progress:
             progress(done, len(all_jobs))
@@ -207,7 +217,8 @@ def review_batch(
 def _run(jobs: list[Job], settings: tuple, workers: int) -> Iterator:
     """Review the jobs in `workers` processes, yielding rows as they finish.
 
-    `settings` are review_one's arguments after the job: policy, screen, strict, report.
+    `settings` are review_one's arguments after the job: policy, screen, strict, report,
+    profile.
     """
     if workers <= 1 or len(jobs) <= 1:
         import cv2

@@ -31,6 +31,28 @@ POLICY_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="A TOML file of thresholds that replace the defaults.",
 )
+PROFILE_OPTION = click.option(
+    "--profile",
+    "profile_spec",
+    metavar="NAME|FILE",
+    default="renewed",
+    show_default=True,
+    help="The shot list: a built-in profile (renewed: the 8 views; renewed-au: the 10 of "
+    "Amazon Australia) or a profile TOML file.",
+)
+
+
+def _judging(profile_spec: str, policy_file: Path | None):
+    """The profile and the policy (the profile's fields, then the policy file's), or a
+    one-line usage error."""
+    from image_review.policy import PolicyError, load_policy
+    from image_review.views import ProfileError, load_profile
+
+    try:
+        profile = load_profile(profile_spec)
+        return profile, load_policy(policy_file, profile)
+    except (ProfileError, PolicyError) as err:
+        raise UsageFailure(str(err)) from None
 
 
 IMAGES_OPTION = click.option(
@@ -93,6 +115,7 @@ def cli() -> None:
     help="What to print: a readable summary, or the manifest JSON.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; use the exit code.")
+@PROFILE_OPTION
 @POLICY_OPTION
 @click.option(
     "--report",
@@ -111,6 +134,7 @@ def review(
     strict: bool,
     output_format: str,
     quiet: bool,
+    profile_spec: str,
     policy_file: Path | None,
     report: Path | None,
     contact_sheet: Path | None,
@@ -124,11 +148,11 @@ def review(
     Example:
         image-review ./submission
         image-review ./submission --screen yes --strict
+        image-review ./submission --profile renewed-au
         image-review ./submission --out - | jq .summary
         image-review ./submission --report report.html --contact-sheet sheet.jpg
     """
     from image_review.manifest import dumps
-    from image_review.policy import PolicyError, load_policy
     from image_review.review import review as run_review
     from image_review.sidecar import SidecarError
     from image_review.submission import MANIFEST_NAME, SubmissionError
@@ -141,12 +165,16 @@ def review(
     for path, option in outputs:
         if path is not None:
             _check_target(path, option)
+    profile, policy = _judging(profile_spec, policy_file)
     try:
-        policy = load_policy(policy_file)
         result = run_review(
-            submission, policy, screen=screen, previews=bool(report or contact_sheet)
+            submission,
+            policy,
+            screen=screen,
+            previews=bool(report or contact_sheet),
+            profile=profile,
         )
-    except (SubmissionError, SidecarError, PolicyError) as err:
+    except (SubmissionError, SidecarError) as err:
         raise UsageFailure(str(err)) from None
     manifest = dumps(result, strict)
     if report or contact_sheet:
@@ -202,13 +230,15 @@ def _write(path: Path, data: bytes, option: str | None) -> None:
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing submission.toml.")
-def init(submission: Path, force: bool) -> None:
+@PROFILE_OPTION
+def init(submission: Path, force: bool, profile_spec: str) -> None:
     """Write a submission.toml template into SUBMISSION, views guessed from the file names.
 
     \b
     Example:
         image-review init ./submission
         image-review init ./submission --force
+        image-review init ./submission --profile renewed-au
     """
     from image_review.sidecar import SIDECAR_NAME
     from image_review.submission import SubmissionError
@@ -217,8 +247,9 @@ def init(submission: Path, force: bool) -> None:
     target = submission / SIDECAR_NAME
     if target.exists() and not force:
         raise UsageFailure(f"{target} already exists; use --force to replace it")
+    profile, _ = _judging(profile_spec, None)
     try:
-        text = sidecar_template(submission)
+        text = sidecar_template(submission, profile)
     except SubmissionError as err:
         raise UsageFailure(str(err)) from None
     _write(target, text.encode("utf-8"), "init")
@@ -246,6 +277,7 @@ def init(submission: Path, force: bool) -> None:
 )
 @SCREEN_OPTION
 @STRICT_OPTION
+@PROFILE_OPTION
 @POLICY_OPTION
 def batch(
     root: Path,
@@ -255,6 +287,7 @@ def batch(
     report: bool,
     screen: str,
     strict: bool,
+    profile_spec: str,
     policy_file: Path | None,
 ) -> None:
     """Review every submission folder under ROOT.
@@ -271,10 +304,9 @@ def batch(
         image-review batch ./submissions --out-dir ./reviews --resume --jobs 2
     """
     from image_review.batch import BatchError, review_batch
-    from image_review.policy import PolicyError, load_policy
 
+    profile, policy = _judging(profile_spec, policy_file)
     try:
-        policy = load_policy(policy_file)
         with _Progress() as progress:
             counts = review_batch(
                 root,
@@ -286,8 +318,9 @@ def batch(
                 resume,
                 report=report,
                 progress=progress.update,
+                profile=profile,
             )
-    except (BatchError, PolicyError) as err:
+    except BatchError as err:
         raise UsageFailure(str(err)) from None
     except OSError as err:
         raise UsageFailure(f"{err.filename or out_dir}: {err.strerror}") from None

@@ -18,10 +18,13 @@ _STATUS_STYLE = {
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
+def _columns(text: str) -> int:
+    """Width in terminal columns (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _pad(text: str, width: int) -> str:
-    """Pad to a width in terminal columns (CJK characters take two)."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - columns)
+    return text + " " * max(0, width - _columns(text))
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -44,14 +47,16 @@ def render(review: Review, strict: bool = False, folder: str | None = None) -> s
         + f"  ({_count(len(review.photos), 'photo')}, {usable} usable; screen: {screen})",
         "",
     ]
-    for req in review.requirements:
+    names = [r.id.removeprefix("view.") for r in review.requirements]
+    labels = [review.profile.label(n, "zh-hans") if n != "min_photos" else "" for n in names]
+    name_width = max(16, *map(len, names))
+    label_width = max(12, *map(_columns, labels))
+    for req, name, label in zip(review.requirements, names, labels, strict=True):
         word, colour = _STATUS_STYLE[req.status]
-        name = req.id.removeprefix("view.")
-        label = review.profile.label(name, "zh-hans") if name != "min_photos" else ""
         status = click.style(f"{word:<8}", fg=colour)
         shows_files = req.status == "pass" and req.id not in ("min_photos", SCREEN_ON)
         detail = ", ".join(req.photos) if shows_files else req.message
-        lines.append(f"  {status} {name:<16} {_pad(label, 12)} {detail}")
+        lines.append(f"  {status} {name:<{name_width}} {_pad(label, label_width)} {detail}")
     problems = grouped_findings(review, folder or review.path)
     if problems:
         lines += ["", f"To fix or check ({len(problems)}):"]

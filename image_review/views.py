@@ -146,6 +146,10 @@ def _profile(table: dict, where: str, digest: str) -> Profile:
     name = table.get("name")
     if not isinstance(name, str) or not name:
         raise ProfileError(f'{where}: needs a name, for example name = "my-marketplace"')
+    try:
+        policy = policy_changes(table.get("policy", {}), where)
+    except PolicyError as err:
+        raise ProfileError(str(err)) from None
     entries = table.get("views")
     if not isinstance(entries, list) or not entries:
         raise ProfileError(f"{where}: needs at least one [[views]] entry")
@@ -161,10 +165,6 @@ def _profile(table: dict, where: str, digest: str) -> Profile:
     if set(sides) - set(ids):
         raise ProfileError(f"{where}: side_views names no view: {sorted(set(sides) - set(ids))}")
     off = _words(table, "screen_off_words", "screen_off_words_zh", where)
-    try:
-        policy = policy_changes(table.get("policy", {}), where)
-    except PolicyError as err:
-        raise ProfileError(str(err)) from None
     profile = Profile(
         name=name,
         title=str(table.get("title", name)),

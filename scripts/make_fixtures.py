@@ -63,6 +63,23 @@ SUBFOLDERS = {
 }
 
 
+# The Australian shot list (profile renewed-au): 10 views and the screen, named so that the
+# renewed profile reads them too ("inner box" is its inner packaging; it has no warranty card).
+AU_NAMES = {
+    "shipping_box": "01_shipping-box.jpg",
+    "product_box": "02_inner-box.jpg",
+    "inner_packaging": "03_in-box.jpg",
+    "top": "04_top.jpg",
+    "bottom": "05_bottom.jpg",
+    "front": "06_front.jpg",
+    "back": "07_back.jpg",
+    "left": "08_left.jpg",
+    "right": "09_right.jpg",
+    "warranty_card": "10_warranty-card.jpg",
+    "screen_on": "11_screen-on.jpg",
+}
+
+
 def jpeg(bgr: np.ndarray, quality: int = 80, exif: Image.Exif | None = None) -> bytes:
     """Encode a BGR image as JPEG bytes with Pillow (optionally with EXIF)."""
     out = io.BytesIO()
@@ -149,6 +166,11 @@ def main() -> None:
         f'[product]\nname = "Phone X, 64 GB, blue"\ncategory = "phone"\n\n[views]\n{views_table}\n'
     )
     write(ROOT / "sidecar", {camera_names[v]: photos[v] for v in VIEWS}, sidecar)
+    au = {
+        view: photos.get(view) or jpeg(render_view(view, seed, SIZE))
+        for seed, view in enumerate(AU_NAMES, start=20)
+    }
+    write(ROOT / "au-phone", {AU_NAMES[v]: au[v] for v in AU_NAMES})
     SCREENS.mkdir(parents=True, exist_ok=True)
     for seed, scene in enumerate(SCENES, start=100):
         (SCREENS / f"{scene}.jpg").write_bytes(jpeg(render_screen_scene(scene, seed, SIZE)))

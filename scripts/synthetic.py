@@ -198,6 +198,35 @@ def _inner_packaging(img, rng) -> None:
     _text(img, "CABLE", (845, 480), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (90, 90, 90), 2)
 
 
+def _product_box(img, rng) -> None:
+    """An opened brown shipping box; inside it, the product's own white box with its name
+    and a drawing of the phone printed on the lid."""
+    _shadow(img, 200, 90, 1080, 880, 0.5)
+    cv2.rectangle(img, (200, 90), (1080, 880), (70, 120, 165), -1, AA)
+    cv2.rectangle(img, (230, 120), (1050, 850), (45, 85, 120), -1, AA)  # the box's dark inside
+    _shadow(img, 380, 180, 900, 800, 0.35)
+    lid = 228 + cv2.GaussianBlur(rng.normal(0, 1, (620, 520)).astype(np.float32), (0, 0), 2) * 4
+    img[180:800, 380:900] = lid[..., None]
+    _rounded_rect(img, 540, 300, 740, 700, 30, (60, 60, 64), thickness=6)
+    _text(img, "PHONE X", (520, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (40, 40, 40), 4)
+    _text(img, "64 GB", (590, 760), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (90, 90, 90), 2)
+
+
+def _warranty_card(img, rng) -> None:
+    """A printed warranty card lying on the table."""
+    _shadow(img, 360, 240, 920, 645, 0.4)
+    card = np.array([[360, 260], [900, 235], [920, 620], [375, 645]], np.int32)
+    cv2.fillConvexPoly(img, card, (235, 240, 242), AA)
+    page = np.zeros_like(img)
+    _text(page, "WARRANTY", (30, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.8, (255, 255, 255), 5)
+    _text_lines(page, (0, 90, 660, 470), (255, 255, 255), rng)
+    warp = cv2.getPerspectiveTransform(
+        np.float32([[0, 0], [660, 0], [660, 470], [0, 470]]), card.astype(np.float32)
+    )
+    ink = cv2.warpPerspective(page, warp, (img.shape[1], img.shape[0])) / 255.0
+    img[:] = img * (1 - 0.85 * ink) + np.array([120, 40, 20], np.float32) * 0.85 * ink
+
+
 def _glare(img, rng) -> None:
     """A washed-out white streak, as a ceiling lamp leaves on dark glass."""
     mask = np.zeros(img.shape[:2], np.float32)
@@ -377,10 +406,10 @@ def _camera(img: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) ->
 
 
 def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -> np.ndarray:
-    """A BGR uint8 photo of `view` (shipping_box, inner_packaging, top, bottom, front, back,
-    left, right, screen_on) at `size`."""
+    """A BGR uint8 photo of `view` (shipping_box, product_box, inner_packaging, top, bottom,
+    front, back, left, right, warranty_card, screen_on) at `size`."""
     rng = np.random.default_rng(seed)
-    packaging = view in ("shipping_box", "inner_packaging")
+    packaging = view in ("shipping_box", "product_box", "inner_packaging")
     img = table(rng, tone=1.0 if packaging else PHONE_TABLE_TONE)
     if view in ("front", "screen_on"):
         _phone_front(img, rng, lit=view == "screen_on")
@@ -398,6 +427,10 @@ def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -
         _box(img, rng)
     elif view == "inner_packaging":
         _inner_packaging(img, rng)
+    elif view == "product_box":
+        _product_box(img, rng)
+    elif view == "warranty_card":
+        _warranty_card(img, rng)
     else:
         raise ValueError(f"unknown view {view!r}")
     return _camera(img, rng, size)
