@@ -138,10 +138,12 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
     findings += _discovery_findings(evidence.ignored, evidence.outside_links)
     files = {f.rel: f for f in evidence.files}
     photos = [
-        _judge_photo(photo, files[photo.file], assignments[photo.file], policy)
+        _judge_photo(photo, files[photo.file], assignments[photo.file], policy, screen != "no")
         for photo in evidence.photos
     ]
-    judge_duplicates(photos, evidence.pairs, policy)
+    decoded = {p.file for p in photos if p.measures}
+    pairs = [p for p in evidence.pairs if {p.first, p.second} <= decoded]
+    judge_duplicates(photos, pairs, policy)
     has_screen = _has_screen(screen, evidence.sidecar, photos, profile)
     checks = evidence.sidecar.checks if evidence.sidecar else {}
     requirements, requirement_findings = judge_requirements(
@@ -165,26 +167,39 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
         sidecar=sidecar.as_dict() if sidecar else None,
         ignored=list(evidence.ignored),
         outside_links=list(evidence.outside_links),
-        pairs=list(evidence.pairs),
+        pairs=pairs,
         previews=evidence.previews,
     )
 
 
 def _judge_photo(
-    measured: PhotoResult, photo_file: PhotoFile, assignment: Assignment, policy: Policy
+    measured: PhotoResult,
+    photo_file: PhotoFile,
+    assignment: Assignment,
+    policy: Policy,
+    screen_possible: bool = True,
 ) -> PhotoResult:
-    """A judged copy of one measured photo. A photo whose name says no view but which
-    shows a lit screen becomes `screen_on` (view_source `content`)."""
+    """A judged copy of one measured photo (without the screen's measures when the user
+    says the product has no screen). A photo whose name says no view but which shows a lit screen becomes
+    `screen_on` (view_source `content`)."""
+    measures = dict(measured.measures)
+    if not screen_possible:
+        measures.pop("screen", None)
     photo = dataclasses.replace(
         measured,
         view=assignment.view,
         view_source=assignment.source,
         screen_label=assignment.screen_label,
+        measures=measures,
         findings=list(measured.findings),
     )
-    problem = _load_problem(photo_file, policy) or _pixel_problem(photo, policy)
-    if problem is not None:
-        photo.measures, photo.findings = {}, [problem]
+    refused = load_problem(photo_file, policy)
+    over_limit = _pixel_problem(photo, policy)
+    if refused or over_limit:  # as if never decoded (a re-judge with other limits)
+        photo.measures, photo.findings = {}, [refused or over_limit]
+        photo.width = photo.height = photo.orientation = None
+        if refused:
+            photo.sha256 = None
         return photo
     if not photo.measures:  # not decoded: its finding says why
         return photo
@@ -246,7 +261,7 @@ def examine(
         view_source="none",
         format=photo_file.format,
     )
-    if _load_problem(photo_file, policy) is not None:
+    if load_problem(photo_file, policy) is not None:
         return Examined(result)
     try:
         data = photo_file.path.read_bytes()
@@ -284,11 +299,14 @@ def _pixel_problem(photo: PhotoResult, policy: Policy) -> Finding | None:
     with a lower limit), else None."""
     if not photo.measures:
         return None
-    err = pixel_limit(photo.width or 0, photo.height or 0, policy.max_pixels)
+    width, height = photo.width or 0, photo.height or 0
+    if (photo.orientation or 1) >= 5:  # stored on its side: the header says so
+        width, height = height, width
+    err = pixel_limit(width, height, policy.max_pixels)
     return _decode_finding(photo.file, err, policy) if err else None
 
 
-def _load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
+def load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
     """A finding that stops the photo from being read at all, or None."""
     rel = photo_file.rel
     if photo_file.size == 0:
