@@ -180,8 +180,8 @@ def _judge_photo(
     screen_possible: bool = True,
 ) -> PhotoResult:
     """A judged copy of one measured photo (without the screen's measures when the user
-    says the product has no screen). A photo whose name says no view but which shows a lit screen becomes
-    `screen_on` (view_source `content`)."""
+    says the product has no screen). A photo whose name says no view but which shows a
+    lit screen becomes `screen_on` (view_source `content`)."""
     measures = dict(measured.measures)
     if not screen_possible:
         measures.pop("screen", None)
