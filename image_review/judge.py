@@ -6,17 +6,21 @@ re-judge reads from a manifest) with the policy and the profile.
 
 from __future__ import annotations
 
+from image_review.i18n import _, current_language
 from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, View
 
-_CONVERSION_ADVICE = {
-    "HEIF": "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)",
-    "AVIF": "export it as JPEG",
-    "WEBP": "save it as JPEG",
-    "BMP": "save it as JPEG or PNG",
-}
+
+def _conversion_advice(fmt: str | None) -> str:
+    if fmt == "HEIF":
+        return _("export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)")
+    if fmt == "AVIF":
+        return _("export it as JPEG")
+    if fmt == "BMP":
+        return _("save it as JPEG or PNG")
+    return _("save it as JPEG")
 
 
 def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
@@ -28,31 +32,41 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         found.append(Finding(code, f"{photo.file}: {message}", photo.file, value, limit))
 
     if photo.format not in policy.accepted_formats:
-        advice = _CONVERSION_ADVICE.get(photo.format or "", "save it as JPEG")
         shown = "HEIC" if photo.format == "HEIF" else photo.format
-        add("needs-conversion", f"{shown} is not accepted by the upload; {advice}")
+        add(
+            "needs-conversion",
+            _("{format} is not accepted by the upload; {advice}").format(
+                format=shown, advice=_conversion_advice(photo.format)
+            ),
+        )
     long_side = max(photo.width or 0, photo.height or 0)
     if long_side < policy.min_long_side:
         add(
             "too-small",
-            f"{photo.width}x{photo.height} px is too small (longest side under "
-            f"{policy.min_long_side} px); send the original photo, not a thumbnail",
+            _(
+                "{width}x{height} px is too small (longest side under {limit} px); send the "
+                "original photo, not a thumbnail"
+            ).format(width=photo.width, height=photo.height, limit=policy.min_long_side),
             long_side,
             policy.min_long_side,
         )
     elif long_side < policy.recommended_long_side:
         add(
             "low-resolution",
-            f"{photo.width}x{photo.height} px: under {policy.recommended_long_side} px the "
-            "reviewer cannot zoom in; send the original from the camera",
+            _(
+                "{width}x{height} px: under {limit} px the reviewer cannot zoom in; send the "
+                "original from the camera"
+            ).format(width=photo.width, height=photo.height, limit=policy.recommended_long_side),
             long_side,
             policy.recommended_long_side,
         )
     elif long_side > policy.max_long_side:
         add(
             "too-large",
-            f"{photo.width}x{photo.height} px exceeds {policy.max_long_side} px on the longest "
-            "side; resize it before uploading",
+            _(
+                "{width}x{height} px exceeds {limit} px on the longest side; resize it before "
+                "uploading"
+            ).format(width=photo.width, height=photo.height, limit=policy.max_long_side),
             long_side,
             policy.max_long_side,
         )
@@ -62,16 +76,20 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if flat and not too_dark:
         add(
             "low-information",
-            f"the photo is nearly one flat colour (entropy {m['entropy']:.2f} bits); "
-            "photograph the product itself",
+            _(
+                "the photo is nearly one flat colour (entropy {entropy:.2f} bits); "
+                "photograph the product itself"
+            ).format(entropy=m["entropy"]),
             m["entropy"],
             policy.min_entropy,
         )
     if too_dark:
         add(
             "too-dark",
-            f"too dark: even the brightest tenth of the photo is under {policy.dark_p90:g} of "
-            f"255 ({exposure['p90']:.0f}); retake it in more light or with the flash",
+            _(
+                "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
+                "({p90:.0f}); retake it in more light or with the flash"
+            ).format(limit=policy.dark_p90, p90=exposure["p90"]),
             exposure["p90"],
             policy.dark_p90,
         )
@@ -79,18 +97,22 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if bright == "overexposed":
         add(
             "overexposed",
-            f"washed out: {exposure['bright_share']:.0%} is blown to white and the rest has no "
-            f"shadows (the darkest 5% are above {exposure['p05']:.0f} of 255); retake it with "
-            "less light or tap the product to set the exposure",
+            _(
+                "washed out: {share:.0%} is blown to white and the rest has no shadows (the "
+                "darkest 5% are above {p05:.0f} of 255); retake it with less light or tap the "
+                "product to set the exposure"
+            ).format(share=exposure["bright_share"], p05=exposure["p05"]),
             exposure["bright_share"],
             policy.blown_share,
         )
     elif bright == "possibly-overexposed":
         add(
             "possibly-overexposed",
-            f"may be washed out: mean brightness {exposure['mean']:.0f} of 255 with no shadows "
-            f"(the darkest 5% are above {exposure['p05']:.0f}; estimate, a reviewer will look); "
-            "if the product looks pale, retake it with less light",
+            _(
+                "may be washed out: mean brightness {mean:.0f} of 255 with no shadows (the "
+                "darkest 5% are above {p05:.0f}; estimate, a reviewer will look); if the "
+                "product looks pale, retake it with less light"
+            ).format(mean=exposure["mean"], p05=exposure["p05"]),
             exposure["mean"],
             policy.bright_mean,
         )
@@ -98,43 +120,55 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if blur == "blurry":
         add(
             "blurry",
-            f"estimated blurry: fine detail {m['detail']:.2f}, under {policy.min_detail:g} "
-            "(sharp photos measure about 0.6); hold the phone still, tap the product to "
-            "focus and retake it",
+            _(
+                "estimated blurry: fine detail {detail:.2f}, under {limit:g} (sharp photos "
+                "measure about 0.6); hold the phone still, tap the product to focus and "
+                "retake it"
+            ).format(detail=m["detail"], limit=policy.min_detail),
             m["detail"],
             policy.min_detail,
         )
     elif blur == "possibly-blurry":
         add(
             "possibly-blurry",
-            f"may be blurred: fine detail {m['detail']:.2f}, under {policy.soft_detail:g} "
-            "(estimate; a reviewer will look); if the product looks soft when zoomed in, "
-            "retake it",
+            _(
+                "may be blurred: fine detail {detail:.2f}, under {limit:g} (estimate; a "
+                "reviewer will look); if the product looks soft when zoomed in, retake it"
+            ).format(detail=m["detail"], limit=policy.soft_detail),
             m["detail"],
             policy.soft_detail,
         )
     if m["truncated"]:
         add(
             "truncated",
-            "the file ends early, so part of the picture may be grey or missing; "
-            "copy the original again from the phone",
+            _(
+                "the file ends early, so part of the picture may be grey or missing; copy "
+                "the original again from the phone"
+            ),
         )
     if m["frames"] > 1 and photo.format == "TIFF":
         add(
             "multi-page",
-            f"holds {m['frames']} pages; only the first was reviewed: save each as JPEG",
+            _("holds {count} pages; only the first was reviewed: save each as JPEG").format(
+                count=m["frames"]
+            ),
         )
     elif m["frames"] > 1:
-        add("animated", f"holds {m['frames']} frames; the upload takes one still image")
+        add(
+            "animated",
+            _("holds {count} frames; the upload takes one still image").format(count=m["frames"]),
+        )
     if m["transparent"]:
-        add("transparency", "has transparent pixels (shown here on white); save it as JPEG")
+        add("transparency", _("has transparent pixels (shown here on white); save it as JPEG"))
     found += _screen_findings(photo, policy)
     if m["gps"]:
         add(
             "gps-location",
-            "carries the GPS position where it was taken; if that place is private, share "
-            "a copy without it (iPhone: Share > Options > Location off; Google Photos: "
-            "Details > Location > Remove)",
+            _(
+                "carries the GPS position where it was taken; if that place is private, share "
+                "a copy without it (iPhone: Share > Options > Location off; Google Photos: "
+                "Details > Location > Remove)"
+            ),
         )
     return found
 
@@ -189,8 +223,10 @@ def _screen_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         found.append(
             Finding(
                 "screen-glare",
-                f"{photo.file}: glare covers {screen['glare_share']:.0%} of the screen "
-                "(estimate); tilt the phone or turn off the lamp and retake it",
+                _(
+                    "{file}: glare covers {share:.0%} of the screen (estimate); tilt the phone "
+                    "or turn off the lamp and retake it"
+                ).format(file=photo.file, share=screen["glare_share"]),
                 photo.file,
                 screen["glare_share"],
                 policy.screen_glare_share,
@@ -200,9 +236,11 @@ def _screen_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         found.append(
             Finding(
                 "screen-uneven",
-                f"{photo.file}: the lit screen is strongly uneven (estimate "
-                f"{screen['unevenness']:.2f}); check for dimming or backlight bleed, which the "
-                "Renewed quality policy rejects",
+                _(
+                    "{file}: the lit screen is strongly uneven (estimate {unevenness:.2f}); "
+                    "check for dimming or backlight bleed, which the Renewed quality policy "
+                    "rejects"
+                ).format(file=photo.file, unevenness=screen["unevenness"]),
                 photo.file,
                 screen["unevenness"],
                 policy.screen_unevenness,
@@ -215,8 +253,10 @@ def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:
     """The finding for a photo whose view nobody named."""
     return Finding(
         "unassigned",
-        f"{photo.file}: no view assigned ({hint}); rename it after the view it shows "
-        "(for example front.jpg or 正面.jpg) or list it in submission.toml",
+        _(
+            "{file}: no view assigned ({hint}); rename it after the view it shows (for example "
+            "front.jpg or 正面.jpg) or list it in submission.toml"
+        ).format(file=photo.file, hint=hint),
         photo.file,
     )
 
@@ -258,16 +298,33 @@ def _original_first(a: PhotoResult, b: PhotoResult) -> bool:
 def _duplicate_finding(
     first: PhotoResult, second: PhotoResult, difference: float, policy: Policy
 ) -> Finding:
-    how = "an identical copy" if difference == 0.0 else "a copy (re-saved, resized or cropped)"
+    identical = difference == 0.0
+    names = {"copy": second.file, "original": first.file, "view": second.view}
     if UNASSIGNED not in (first.view, second.view) and first.view != second.view:
         code = "duplicate"
-        message = (
-            f"{second.file} is {how} of {first.file}, used for {second.view} and "
-            f"{first.view}; every view needs its own photo: shoot the {second.view} view"
+        text = (
+            _(
+                "{copy} is an identical copy of {original}, used for {view} and "
+                "{original_view}; every view needs its own photo: shoot the {view} view"
+            )
+            if identical
+            else _(
+                "{copy} is a copy (re-saved, resized or cropped) of {original}, used for "
+                "{view} and {original_view}; every view needs its own photo: shoot the "
+                "{view} view"
+            )
         )
+        message = text.format(**names, original_view=first.view)
     else:
         code = "repeated-photo"
-        message = f"{second.file} is {how} of {first.file}; remove one of them"
+        text = (
+            _("{copy} is an identical copy of {original}; remove one of them")
+            if identical
+            else _(
+                "{copy} is a copy (re-saved, resized or cropped) of {original}; remove one of them"
+            )
+        )
+        message = text.format(**names)
     return Finding(
         code,
         message,
@@ -303,15 +360,19 @@ def judge_requirements(
             "min_photos",
             "pass" if ok else "fail",
             [p.file for p in usable],
-            f"{count} usable distinct photo(s); at least {policy.min_photos} are required",
+            _("{count} usable distinct photo(s); at least {minimum} are required").format(
+                count=count, minimum=policy.min_photos
+            ),
         )
     )
     if not ok:
         findings.append(
             Finding(
                 "too-few-photos",
-                f"only {count} usable photo(s) of the {policy.min_photos} required; "
-                "add photos or fix the ones with errors",
+                _(
+                    "only {count} usable photo(s) of the {minimum} required; add photos or "
+                    "fix the ones with errors"
+                ).format(count=count, minimum=policy.min_photos),
                 value=count,
                 limit=policy.min_photos,
             )
@@ -327,18 +388,20 @@ def judge_requirements(
 def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Finding]):
     shown = [p for p in photos if p.view == view.id]
     good = [p.file for p in shown if p.usable]
-    title = view.label()
+    lang = current_language()
+    title, how = view.label(lang), view.how(lang)
     if len(good) >= view.min_count:
         return Requirement(f"view.{view.id}", "pass", good, f"{title}: {', '.join(good)}")
     if good:
-        message = (
-            f"{title}: {len(good)} usable photo(s) of the {view.min_count} required; {view.how()}"
+        message = _("{view}: {count} usable photo(s) of the {minimum} required; {how}").format(
+            view=title, count=len(good), minimum=view.min_count, how=how
         )
     elif shown:
-        names = ", ".join(p.file for p in shown)
-        message = f"{title}: {names} cannot count (see its errors); {view.how()}"
+        message = _("{view}: {files} cannot count (see its errors); {how}").format(
+            view=title, files=", ".join(p.file for p in shown), how=how
+        )
     else:
-        message = f"{title}: no photo; {view.how()}"
+        message = _("{view}: no photo; {how}").format(view=title, how=how)
     findings.append(Finding("view-missing", message, related=[p.file for p in shown]))
     return Requirement(f"view.{view.id}", "fail", good, message)
 
@@ -361,24 +424,27 @@ def _screen_requirement(
     (`off`), and not when the seller confirmed it; any other doubt is a warning for a person."""
     if not has_screen:
         why = (
-            "the product has no screen"
+            _("the product has no screen")
             if has_screen is False
-            else "no screen indicated; use --screen yes or set has_screen in submission.toml "
-            "if the product has a display"
+            else _(
+                "no screen indicated; use --screen yes or set has_screen in submission.toml "
+                "if the product has a display"
+            )
         )
         return Requirement(SCREEN_ON, "not_required", [], why)
     lit = [p.file for p in photos if shows_lit_screen(p, profile)]
     named = [p for p in photos if p.usable and p.screen_label]
     if lit:
-        message = f"lit screen detected in {', '.join(lit)}"
+        message = _("lit screen detected in {files}").format(files=", ".join(lit))
         passed_over = [p.file for p in photos if p.view == SCREEN_ON and p.file not in lit]
         if passed_over:
-            message += (
-                f"; you named {', '.join(passed_over)}, whose screen was not confirmed lit, "
-                "so the detected photo counts instead"
-            )
+            message += _(
+                "; you named {files}, whose screen was not confirmed lit, so the detected "
+                "photo counts instead"
+            ).format(files=", ".join(passed_over))
         return Requirement(SCREEN_ON, "pass", lit, message)
-    title = profile.screen.label()
+    lang = current_language()
+    title = profile.screen.label(lang)
     if named and confirmed:
         for photo in named:
             photo.findings.append(_confirmed_screen(photo))
@@ -387,19 +453,23 @@ def _screen_requirement(
             SCREEN_ON,
             "pass",
             [p.file for p in named],
-            f"{title}: {files} confirmed lit by the seller in submission.toml "
-            "([checks] screen_on); the estimate did not confirm it, a person may check",
+            _(
+                "{view}: {files} confirmed lit by the seller in submission.toml ([checks] "
+                "screen_on); the estimate did not confirm it, a person may check"
+            ).format(view=title, files=files),
         )
     for photo in named:
         photo.findings.append(_unconfirmed_screen(photo))
     unclear = [p.file for p in named if screen_state(p) != "off"]
     if unclear:
-        message = (
-            f"{title}: {', '.join(unclear)} is named as showing it, but a lit "
-            "screen could not be confirmed from the pixels; a person should check it"
-        )
+        message = _(
+            "{view}: {files} is named as showing it, but a lit screen could not be confirmed "
+            "from the pixels; a person should check it"
+        ).format(view=title, files=", ".join(unclear))
         return Requirement(SCREEN_ON, "warn", unclear, message)
-    message = f"{title}: no photo shows a lit screen; {profile.screen.how()}"
+    message = _("{view}: no photo shows a lit screen; {how}").format(
+        view=title, how=profile.screen.how(lang)
+    )
     findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
     return Requirement(SCREEN_ON, "fail", [], message)
 
@@ -412,8 +482,10 @@ def _confirmed_screen(photo: PhotoResult) -> Finding:
     probability = photo.measures["screen"]["probability"]
     return Finding(
         "screen-confirmed",
-        f"{photo.file}: you confirmed the screen is on (submission.toml [checks] screen_on); "
-        f"the estimate was {probability:.0%} lit, so a reviewer may look at this photo",
+        _(
+            "{file}: you confirmed the screen is on (submission.toml [checks] screen_on); the "
+            "estimate was {probability:.0%} lit, so a reviewer may look at this photo"
+        ).format(file=photo.file, probability=probability),
         photo.file,
         probability,
         _bands()["on"],
@@ -426,19 +498,23 @@ def _unconfirmed_screen(photo: PhotoResult) -> Finding:
     if screen["state"] == "off":
         return Finding(
             "screen-not-lit",
-            f"{photo.file}: named as showing the screen on, but the screen looks dark "
-            f"(estimate: {probability:.0%} lit, dark below {_bands()['off']:.0%}); switch it "
-            'on and retake the photo, or, if it is lit, add [checks] screen_on = "confirmed" '
-            "to submission.toml",
+            _(
+                "{file}: named as showing the screen on, but the screen looks dark (estimate: "
+                "{probability:.0%} lit, dark below {limit:.0%}); switch it on and retake the "
+                'photo, or, if it is lit, add [checks] screen_on = "confirmed" to '
+                "submission.toml"
+            ).format(file=photo.file, probability=probability, limit=_bands()["off"]),
             photo.file,
             probability,
             _bands()["off"],
         )
     return Finding(
         "screen-uncertain",
-        f"{photo.file}: named as showing the screen on; the estimate could not confirm it "
-        f"({probability:.0%} lit, sure from {_bands()['on']:.0%}), so a reviewer will look. "
-        "To help it: fill the frame with the lit screen, avoid glare, brightness up",
+        _(
+            "{file}: named as showing the screen on; the estimate could not confirm it "
+            "({probability:.0%} lit, sure from {limit:.0%}), so a reviewer will look. To help "
+            "it: fill the frame with the lit screen, avoid glare, brightness up"
+        ).format(file=photo.file, probability=probability, limit=_bands()["on"]),
         photo.file,
         probability,
         _bands()["on"],

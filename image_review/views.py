@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from image_review.i18n import LANGUAGES
 from image_review.policy import PolicyError, policy_changes
 
 if sys.version_info >= (3, 11):
@@ -28,7 +29,7 @@ else:  # pragma: no cover
 
 SCREEN_ON = "screen_on"
 UNASSIGNED = "unassigned"
-LANGUAGES = ("en", "zh-hans", "zh-hant")
+
 BUILTIN_PROFILES = ("renewed", "renewed-au")
 DEFAULT_PROFILE = "renewed"
 _SCREEN_OFF = "screen_off"  # words saying the screen is off: they name no view
