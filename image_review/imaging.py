@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from image_review.i18n import _
+
 # Truncation is detected from the file structure (see `_is_truncated`), so Pillow may load
 # what is there; the pixel cap is enforced here before decoding, not by Pillow's warning.
 ImageFile.LOAD_TRUNCATED_IMAGES = True
@@ -149,9 +151,13 @@ def _decode_heif(data: bytes, max_pixels: int, budget: DecodeBudget) -> Frame:
     except DecodeError:
         raise
     except MemoryError as err:
-        raise DecodeError("pixel-limit", f"the image is too large to decode ({err})") from None
+        raise DecodeError(
+            "pixel-limit", _("the image is too large to decode ({reason})").format(reason=err)
+        ) from None
     except Exception as err:  # libheif raises many kinds of error on damaged data
-        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
+        raise DecodeError(
+            "unreadable", _("the image data cannot be decoded ({reason})").format(reason=err)
+        ) from None
     return _frame(rgb, width, height, 1, exif, data, "HEIF", frames=1, transparent=channels == 4)
 
 
@@ -168,8 +174,12 @@ def pixel_limit(width: int, height: int, max_pixels: int) -> DecodeError | None:
         return None
     return DecodeError(
         "pixel-limit",
-        f"its header claims {width}x{height} pixels "
-        f"({width * height / 1e6:.0f} MP), more than the {max_pixels / 1e6:.0f} MP limit",
+        _(
+            "its header claims {width}x{height} pixels ({megapixels:.0f} MP), more than the "
+            "{limit:.0f} MP limit"
+        ).format(
+            width=width, height=height, megapixels=width * height / 1e6, limit=max_pixels / 1e6
+        ),
     )
 
 
@@ -260,11 +270,15 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
     except DecodeError:
         raise
     except (MemoryError, Image.DecompressionBombError) as err:
-        raise DecodeError("pixel-limit", f"the image is too large to decode ({err})") from None
+        raise DecodeError(
+            "pixel-limit", _("the image is too large to decode ({reason})").format(reason=err)
+        ) from None
     except UnidentifiedImageError:
-        raise DecodeError("unreadable", "the image data is not in a format it claims") from None
+        raise DecodeError("unreadable", _("the image data is not in a format it claims")) from None
     except Exception as err:  # decoders raise many kinds of error on damaged data
-        raise DecodeError("unreadable", f"the image data cannot be decoded ({err})") from None
+        raise DecodeError(
+            "unreadable", _("the image data cannot be decoded ({reason})").format(reason=err)
+        ) from None
     return _frame(rgb, width, height, _orientation(exif), exif, data, fmt, frames, transparent)
 
 
@@ -281,7 +295,7 @@ def _frame(
 ) -> Frame:
     """The Frame of analysis-size RGB pixels: turned upright, with the header facts."""
     if rgb.size == 0:
-        raise DecodeError("unreadable", "the image has no pixels")
+        raise DecodeError("unreadable", _("the image has no pixels"))
     rgb = _apply_orientation(rgb, orientation)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     shown_w, shown_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)

@@ -25,6 +25,7 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     from image_review.views import Profile
+from image_review.i18n import _
 
 
 class PolicyError(ValueError):
@@ -93,42 +94,72 @@ def load_policy(path: str | Path | None = None, profile: Profile | None = None) 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise PolicyError(f"{path}: cannot read the policy file ({err.strerror})") from None
+        raise PolicyError(
+            _("{file}: cannot read the policy file ({reason})").format(
+                file=path, reason=err.strerror
+            )
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise PolicyError(f"{path}: not valid TOML: {err}") from None
+        raise PolicyError(
+            _("{file}: not valid TOML: {reason}").format(file=path, reason=err)
+        ) from None
     return dataclasses.replace(base, **policy_changes(data, str(path)))
 
 
 def policy_changes(data: Mapping[str, object], where: str) -> dict[str, object]:
     """The fields a policy table sets, checked (`where` names the file in messages)."""
     if not isinstance(data, Mapping):
-        raise PolicyError(f"{where}: [policy] must be a table")
+        raise PolicyError(_("{file}: [{table}] must be a table").format(file=where, table="policy"))
     fields = {f.name: f for f in dataclasses.fields(Policy)}
     unknown = sorted(set(data) - set(fields))
-    replaced = [f"{old} (now {REPLACED[old]})" for old in unknown if old in REPLACED]
+    replaced = [
+        _("{old} (now {new})").format(old=old, new=REPLACED[old])
+        for old in unknown
+        if old in REPLACED
+    ]
     if replaced:
         raise PolicyError(
-            f"{where}: setting(s) no longer used: {', '.join(replaced)}; set the new one "
-            "(the README's finding codes give the defaults) or drop the line"
+            _(
+                "{file}: setting(s) no longer used: {settings}; set the new one (the README's "
+                "finding codes give the defaults) or drop the line"
+            ).format(file=where, settings=", ".join(replaced))
         )
     if unknown:
         raise PolicyError(
-            f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}"
+            _("{file}: unknown setting(s) {settings}; known: {known}").format(
+                file=where, settings=", ".join(unknown), known=", ".join(fields)
+            )
         )
     changes = {}
     for name, value in data.items():
         default = getattr(DEFAULT_POLICY, name)
         if isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise PolicyError(f"{where}: {name} must be a list of strings")
+                raise PolicyError(
+                    _("{file}: {setting} must be a list of strings").format(
+                        file=where, setting=name
+                    )
+                )
             value = tuple(value)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise PolicyError(f"{where}: {name} must be a number")
+            raise PolicyError(
+                _("{file}: {setting} must be a number").format(file=where, setting=name)
+            )
         elif isinstance(default, int) and not isinstance(value, int):
-            raise PolicyError(f"{where}: {name} must be a whole number")
+            raise PolicyError(
+                _("{file}: {setting} must be a whole number").format(file=where, setting=name)
+            )
         changes[name] = value
     if changes.get("duplicate_hash_distance", 0) > MAX_HASH_DISTANCE:
-        raise PolicyError(f"{where}: duplicate_hash_distance may be at most {MAX_HASH_DISTANCE}")
+        raise PolicyError(
+            _("{file}: {setting} may be at most {limit}").format(
+                file=where, setting="duplicate_hash_distance", limit=MAX_HASH_DISTANCE
+            )
+        )
     if changes.get("duplicate_tile_limit", 0) >= MAX_TILE_LIMIT:
-        raise PolicyError(f"{where}: duplicate_tile_limit must be under {MAX_TILE_LIMIT:g}")
+        raise PolicyError(
+            _("{file}: {setting} must be under {limit}").format(
+                file=where, setting="duplicate_tile_limit", limit=MAX_TILE_LIMIT
+            )
+        )
     return changes

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from image_review.i18n import _
 from image_review.manifest import SCHEMA_ID
 from image_review.model import Finding, Pair, PhotoResult, Review
 from image_review.policy import Policy
@@ -35,15 +36,23 @@ def rejudge(path: str | Path, policy: Policy, profile: Profile, screen: str = "a
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise ManifestError(f"{path}: cannot read it ({err.strerror})") from None
+        raise ManifestError(
+            _("{file}: cannot read it ({reason})").format(file=path, reason=err.strerror)
+        ) from None
     except ValueError as err:
-        raise ManifestError(f"{path}: not a manifest (not valid JSON: {err})") from None
+        raise ManifestError(
+            _("{file}: not a manifest (not valid JSON: {reason})").format(file=path, reason=err)
+        ) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
-        raise ManifestError(f"{path}: not an image-review manifest ({SCHEMA_ID})")
+        raise ManifestError(
+            _("{file}: not an image-review manifest ({schema})").format(file=path, schema=SCHEMA_ID)
+        )
     if "measures" not in data or "sidecar" not in data.get("submission", {}):
         raise ManifestError(
-            f"{path}: written by an older image-review, without the measures a re-judge "
-            "needs; review the submission folder again"
+            _(
+                "{file}: written by an older image-review, without the measures a re-judge "
+                "needs; review the submission folder again"
+            ).format(file=path)
         )
     evidence = evidence_from(data)
     _check_decoded(path, evidence, data["photos"], policy)
@@ -114,7 +123,8 @@ def _check_decoded(path: Path, evidence: Evidence, recorded: list[dict], policy:
         )
         if now_allowed:
             raise ManifestError(
-                f"{path}: {photo.file} was not decoded by the first review "
-                f"({', '.join(codes) or 'not measured'}) and these limits would decode it; "
-                "review the submission folder again"
+                _(
+                    "{file}: {photo} was not decoded by the first review ({codes}) and these "
+                    "limits would decode it; review the submission folder again"
+                ).format(file=path, photo=photo.file, codes=", ".join(codes) or "-")
             )

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from image_review.i18n import _
 from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode, pixel_limit
 from image_review.judge import (
     judge_duplicates,
@@ -102,10 +103,12 @@ def observe(
     nested = nested_submissions(found, folder, profile)
     if nested:
         raise SubmissionError(
-            f"{folder}: its sub-folders {', '.join(nested)} look like separate submissions "
-            "(each with its own photos or submission.toml), not one; review them all with "
-            f"`image-review batch {folder} --out-dir DIR`, or one with "
-            f"`image-review {folder / nested[0]}`"
+            _(
+                "{folder}: its sub-folders {folders} look like separate submissions (each "
+                "with its own photos or submission.toml), not one; review them all with "
+                "`image-review batch {folder} --out-dir DIR`, or one with "
+                "`image-review {first}`"
+            ).format(folder=folder, folders=", ".join(nested), first=folder / nested[0])
         )
     sidecar = read_sidecar(folder)
     budget = DecodeBudget(policy.decode_budget_pixels)
@@ -223,7 +226,7 @@ def measure_pairs(examined: list[Examined], threads: int = 1) -> list[Pair]:
             candidates.append((a, b, distance))
 
     def difference(candidate: tuple[Examined, Examined, int]) -> float:
-        a, b, _ = candidate
+        a, b, _distance = candidate
         if a.result.sha256 == b.result.sha256:
             return 0.0
         return round(tile_difference(a.thumb, b.thumb, settled_above=MAX_TILE_LIMIT), 4)
@@ -266,7 +269,9 @@ def examine(
     try:
         data = photo_file.path.read_bytes()
     except OSError as err:
-        problem = DecodeError("unreadable", f"the file cannot be read ({err.strerror})")
+        problem = DecodeError(
+            "unreadable", _("the file cannot be read ({reason})").format(reason=err.strerror)
+        )
         result.findings.append(_decode_finding(result.file, problem, policy))
         return Examined(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
@@ -311,21 +316,26 @@ def load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
     rel = photo_file.rel
     if photo_file.size == 0:
         return Finding(
-            "empty-file", f"{rel}: the file is empty (0 bytes); copy the photo again", rel
+            "empty-file",
+            _("{file}: the file is empty (0 bytes); copy the photo again").format(file=rel),
+            rel,
         )
     if photo_file.format is None:
-        suffix = Path(rel).suffix or "no extension"
+        suffix = Path(rel).suffix or _("no extension")
         return Finding(
             "unsupported-format",
-            f"{rel}: named like a photo ({suffix}) but its bytes are not a JPEG, PNG, HEIC, "
-            "WebP, GIF, TIFF or BMP image; export the photo again as JPEG",
+            _(
+                "{file}: named like a photo ({suffix}) but its bytes are not a JPEG, PNG, HEIC, "
+                "WebP, GIF, TIFF or BMP image; export the photo again as JPEG"
+            ).format(file=rel, suffix=suffix),
             rel,
         )
     if photo_file.size > policy.max_file_bytes:
         return Finding(
             "file-too-large",
-            f"{rel}: {photo_file.size / 2**20:.0f} MiB is over the "
-            f"{policy.max_file_bytes / 2**20:.0f} MiB limit; export a smaller JPEG",
+            _(
+                "{file}: {size:.0f} MiB is over the {limit:.0f} MiB limit; export a smaller JPEG"
+            ).format(file=rel, size=photo_file.size / 2**20, limit=policy.max_file_bytes / 2**20),
             rel,
             value=photo_file.size,
             limit=policy.max_file_bytes,
@@ -337,13 +347,17 @@ def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
     if err.code == "pixel-limit":
         return Finding(
             err.code,
-            f"{rel}: {err.detail}; it was not decoded. Resize it to a normal photo size",
+            _("{file}: {problem}; it was not decoded. Resize it to a normal photo size").format(
+                file=rel, problem=err.detail
+            ),
             rel,
             limit=policy.max_pixels,
         )
     return Finding(
         err.code,
-        f"{rel}: {err.detail}; copy the original again from the phone or re-export it as JPEG",
+        _(
+            "{file}: {problem}; copy the original again from the phone or re-export it as JPEG"
+        ).format(file=rel, problem=err.detail),
         rel,
     )
 
@@ -352,8 +366,10 @@ def _discovery_findings(ignored: list[str], outside_links: list[str]) -> list[Fi
     findings = [
         Finding(
             "link-outside",
-            f"{rel} is a link to a place outside the submission folder; it was not followed. "
-            "Copy the photo into the folder instead",
+            _(
+                "{file} is a link to a place outside the submission folder; it was not "
+                "followed. Copy the photo into the folder instead"
+            ).format(file=rel),
             rel,
         )
         for rel in outside_links
@@ -363,7 +379,9 @@ def _discovery_findings(ignored: list[str], outside_links: list[str]) -> list[Fi
         findings.append(
             Finding(
                 "ignored-files",
-                f"{len(ignored)} file(s) that are not photos were skipped: {shown}",
+                _("{count} file(s) that are not photos were skipped: {files}").format(
+                    count=len(ignored), files=shown
+                ),
                 related=list(ignored),
             )
         )

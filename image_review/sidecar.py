@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from image_review.i18n import _
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -82,15 +84,23 @@ def read_sidecar(folder: Path) -> Sidecar | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        raise SidecarError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        raise SidecarError(
+            _("{file}: not UTF-8 text; save it as UTF-8").format(file=path)
+        ) from None
     except tomllib.TOMLDecodeError as err:
-        raise SidecarError(f"{path}: invalid TOML: {err}") from None
+        raise SidecarError(
+            _("{file}: invalid TOML: {reason}").format(file=path, reason=err)
+        ) from None
     except OSError as err:
-        raise SidecarError(f"{path}: cannot be read ({err.strerror})") from None
+        raise SidecarError(
+            _("{file}: cannot be read ({reason})").format(file=path, reason=err.strerror)
+        ) from None
     unknown = sorted(set(data) - {"product", "views", "checks"})
     if unknown:
         raise SidecarError(
-            f"{path}: unknown table(s) {unknown}; use [product], [views] and [checks]"
+            _("{file}: unknown table(s) {tables}; use [product], [views] and [checks]").format(
+                file=path, tables=", ".join(unknown)
+            )
         )
     return Sidecar(
         product=_product(path, data.get("product", {})),
@@ -102,39 +112,55 @@ def read_sidecar(folder: Path) -> Sidecar | None:
 
 def _checks(path: Path, table: object) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise SidecarError(f"{path}: [checks] must be a table")
+        raise SidecarError(_("{file}: [{table}] must be a table").format(file=path, table="checks"))
     for key, value in table.items():
         if key not in CHECKS:
-            raise SidecarError(f"{path}: [checks] key {key!r} is not one of {', '.join(CHECKS)}")
+            raise SidecarError(
+                _("{file}: [checks] key {key!r} is not one of {keys}").format(
+                    file=path, key=key, keys=", ".join(CHECKS)
+                )
+            )
         if value not in CHECKS[key]:
             allowed = " or ".join(f'"{v}"' for v in CHECKS[key])
-            raise SidecarError(f"{path}: checks.{key} must be {allowed}")
+            raise SidecarError(
+                _("{file}: checks.{key} must be {allowed}").format(
+                    file=path, key=key, allowed=allowed
+                )
+            )
     return dict(table)
 
 
 def _product(path: Path, table: object) -> Product:
     if not isinstance(table, dict):
-        raise SidecarError(f"{path}: [product] must be a table")
+        raise SidecarError(
+            _("{file}: [{table}] must be a table").format(file=path, table="product")
+        )
     name, category, has_screen = (table.get(k) for k in ("name", "category", "has_screen"))
     if name is not None and not isinstance(name, str):
-        raise SidecarError(f"{path}: product.name must be text")
+        raise SidecarError(_("{file}: product.name must be text").format(file=path))
     if category is not None and category not in CATEGORIES:
         raise SidecarError(
-            f"{path}: product.category {category!r} is not one of {', '.join(sorted(CATEGORIES))}"
+            _("{file}: product.category {category!r} is not one of {categories}").format(
+                file=path, category=category, categories=", ".join(sorted(CATEGORIES))
+            )
         )
     if has_screen is not None and not isinstance(has_screen, bool):
-        raise SidecarError(f"{path}: product.has_screen must be true or false")
+        raise SidecarError(_("{file}: product.has_screen must be true or false").format(file=path))
     return Product(name=name, category=category, has_screen=has_screen)
 
 
 def _views(path: Path, data: dict) -> dict[str, list[str]]:
     table = data.get("views", {})
     if not isinstance(table, dict):
-        raise SidecarError(f"{path}: [views] must be a table")
+        raise SidecarError(_("{file}: [{table}] must be a table").format(file=path, table="views"))
     views: dict[str, list[str]] = {}
     for key, value in table.items():
         files = [value] if isinstance(value, str) else value
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise SidecarError(f"{path}: views.{key} must be a file name or a list of file names")
+            raise SidecarError(
+                _("{file}: views.{key} must be a file name or a list of file names").format(
+                    file=path, key=key
+                )
+            )
         views[key] = list(files)
     return views

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from image_review.i18n import _
 from image_review.imaging import SNIFF_BYTES, sniff_format
 from image_review.model import Finding
 from image_review.sidecar import SIDECAR_NAME, Sidecar, SidecarError, leaves_folder
@@ -79,15 +80,19 @@ def discover(folder: Path) -> Discovery:
     the folder are reported, never followed.
     """
     if not folder.exists():
-        raise SubmissionError(f"{folder}: no such folder")
+        raise SubmissionError(_("{folder}: no such folder").format(folder=folder))
     if not folder.is_dir():
-        raise SubmissionError(f"{folder}: not a folder; give the folder that holds the photos")
+        raise SubmissionError(
+            _("{folder}: not a folder; give the folder that holds the photos").format(folder=folder)
+        )
     root = folder.resolve()
     found = Discovery()
 
     def walk_error(err: OSError) -> None:
         if Path(err.filename or "").resolve() == root:
-            raise SubmissionError(f"{folder}: cannot be read ({err.strerror})")
+            raise SubmissionError(
+                _("{folder}: cannot be read ({reason})").format(folder=folder, reason=err.strerror)
+            )
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=walk_error):
         here = Path(dirpath)
@@ -195,8 +200,15 @@ def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:
         view = canonical_view(key, profile)
         if view is None:
             raise SidecarError(
-                f"{sidecar.where}: [views] key {key!r} is not a view of the {profile.name} "
-                f"profile; use one of {', '.join(profile.all_views)}"
+                _(
+                    "{file}: [views] key {key!r} is not a view of the {profile} profile; use "
+                    "one of {views}"
+                ).format(
+                    file=sidecar.where,
+                    key=key,
+                    profile=profile.name,
+                    views=", ".join(profile.all_views),
+                )
             )
         views.setdefault(view, []).extend(files)
     return views
@@ -215,8 +227,10 @@ def _from_sidecar(
                 findings.append(
                     Finding(
                         "sidecar-path-outside",
-                        f"{SIDECAR_NAME}: views.{view} names a path outside the submission "
-                        f"folder (…/{pure.name}); list files by their path inside the folder",
+                        _(
+                            "{sidecar}: views.{view} names a path outside the submission "
+                            "folder (…/{name}); list files by their path inside the folder"
+                        ).format(sidecar=SIDECAR_NAME, view=view, name=pure.name),
                     )
                 )
                 continue
@@ -225,8 +239,10 @@ def _from_sidecar(
                 findings.append(
                     Finding(
                         "sidecar-missing-file",
-                        f"{SIDECAR_NAME}: views.{view} names {name!r}, which is not a photo in "
-                        "the folder; correct the name or add the photo",
+                        _(
+                            "{sidecar}: views.{view} names {name!r}, which is not a photo in "
+                            "the folder; correct the name or add the photo"
+                        ).format(sidecar=SIDECAR_NAME, view=view, name=name),
                     )
                 )
             elif view == SCREEN_ON:
@@ -235,8 +251,12 @@ def _from_sidecar(
                 findings.append(
                     Finding(
                         "view-conflict",
-                        f"{SIDECAR_NAME}: {rel} is listed for both {assigned[rel].view} and "
-                        f"{view}; one photo shows one view, so {view} is ignored for it",
+                        _(
+                            "{sidecar}: {file} is listed for both {first} and {view}; one "
+                            "photo shows one view, so {view} is ignored for it"
+                        ).format(
+                            sidecar=SIDECAR_NAME, file=rel, first=assigned[rel].view, view=view
+                        ),
                         file=rel,
                     )
                 )
@@ -263,9 +283,11 @@ def _from_name(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
             return Assignment(UNASSIGNED, source), meaning.side_number
         ambiguous = ambiguous or meaning.ambiguous
     if ambiguous:
-        hint = f"its name mentions {' and '.join(ambiguous)}; keep one in the name"
+        hint = _("its name mentions several views ({views}); keep one in the name").format(
+            views=", ".join(ambiguous)
+        )
     else:
-        hint = "its name names no view"
+        hint = _("its name names no view")
     return Assignment(UNASSIGNED, "none", hint=hint), None
 
 
@@ -275,7 +297,7 @@ def _fill_side_slots(
     """Give generic `side1..side4` photos the side slots no photo is named for."""
     named = {a.view for a in assigned.values()}
     free = [slot for slot in sides if slot not in named]
-    for (_, rel, source), slot in zip(sorted(generic), free, strict=False):
+    for (_side, rel, source), slot in zip(sorted(generic), free, strict=False):
         assigned[rel] = Assignment(slot, source)
-    for _, rel, _ in sorted(generic)[len(free) :]:
-        assigned[rel].hint = "a generic side name, but all four side slots are already taken"
+    for _side, rel, _source in sorted(generic)[len(free) :]:
+        assigned[rel].hint = _("a generic side name, but all four side slots are already taken")

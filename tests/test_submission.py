@@ -116,7 +116,7 @@ def test_ambiguous_names_are_unassigned_with_a_hint(tmp_path):
     make(tmp_path, ["top_bottom.jpg"])
     assigned, _ = assign_views(discover(tmp_path).photos, None)
     assert assigned["top_bottom.jpg"].view == "unassigned"
-    assert "top and bottom" in assigned["top_bottom.jpg"].hint
+    assert "several views (top, bottom)" in assigned["top_bottom.jpg"].hint
 
 
 def copy_photos(source: Path, target: Path) -> None:
