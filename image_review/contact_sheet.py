@@ -18,8 +18,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from image_review.i18n import _, current_language
 from image_review.model import PhotoResult, Review
 from image_review.report import slots, status_word
+from image_review.terminal import second_label_language, severity_word, verdict_word
 
 TILE_W, TILE_H, LABEL_H, HEADER_H = 360, 270, 84, 60
 _RGB = {"pass": (46, 158, 91), "fail": (192, 57, 43), "warn": (217, 154, 0), "none": (90, 90, 90)}
@@ -93,34 +95,31 @@ def text_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def _worst(photo: PhotoResult) -> str:
     if not photo.findings:
-        return "no findings" if photo.usable else ""
+        return _("no findings") if photo.usable else ""
     finding = min(photo.findings, key=lambda f: _SEVERITY_ORDER[f.severity])
     more = f" (+{len(photo.findings) - 1})" if len(photo.findings) > 1 else ""
-    return f"{finding.severity}: {finding.code}{more}"
+    return f"{severity_word(finding.severity)}: {finding.code}{more}"
 
 
 def sheet_cells(review: Review) -> list[Cell]:
     """Every cell of the sheet, in order (see the module docstring)."""
     cells, placed = [], set()
+    lang, second = current_language(), second_label_language()
+    profile = review.profile
     for slot in slots(review):
-        english, chinese = (
-            review.profile.label(slot.view),
-            review.profile.label(slot.view, "zh-hans"),
-        )
-        title = f"{status_word(slot)}  {english} {chinese}"
+        label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
+        title = f"{status_word(slot)}  {label}" + (f" {chinese}" if chinese != label else "")
         if not slot.photos:
-            cells.append(Cell(slot.status, title, "", "missing: " + slot.message, None))
+            note = _("missing: {reason}").format(reason=slot.message)
+            cells.append(Cell(slot.status, title, "", note, None))
         for photo in slot.photos:
-            note = "not counted: another photo shows it" if slot.passed_over(photo) else ""
+            note = _("not counted: another photo shows it") if slot.passed_over(photo) else ""
             cells.append(Cell(slot.status, title, photo.file, note or _worst(photo), photo))
             placed.add(photo.file)
     for photo in review.photos:
         if photo.file not in placed:
-            title = (
-                "No view 未指定"
-                if review.profile.view(photo.view) is None
-                else review.profile.label(photo.view)
-            )
+            known = profile.view(photo.view) is not None
+            title = profile.label(photo.view, lang) if known else _("No view")
             cells.append(Cell("none", title, photo.file, _worst(photo), photo))
     return cells
 
@@ -131,7 +130,9 @@ def render_contact_sheet(review: Review, columns: int = 3) -> bytes:
     rows = max(1, -(-len(cells) // columns))
     sheet = Image.new("RGB", (columns * TILE_W, HEADER_H + rows * (TILE_H + LABEL_H)), "white")
     draw = ImageDraw.Draw(sheet)
-    header = f"{review.path}: {review.verdict().upper()}  ({len(review.photos)} photos)"
+    header = f"{review.path}: {verdict_word(review.verdict())}  " + _("({count} photos)").format(
+        count=len(review.photos)
+    )
     draw.text((12, 16), header, fill=(30, 30, 30), font=text_font(26))
     for index, cell in enumerate(cells):
         x0 = (index % columns) * TILE_W
@@ -154,7 +155,7 @@ def _draw_cell(
     preview = previews.get(cell.photo.file) if cell.photo else None
     if preview is None:
         draw.rectangle((x0, y0, x0 + TILE_W - 1, y0 + TILE_H - 1), fill=MISSING_RGB)
-        word = "MISSING" if cell.photo is None else "NOT DECODED"
+        word = _("MISSING") if cell.photo is None else _("NOT DECODED")
         draw.text(
             (x0 + TILE_W // 2, y0 + TILE_H // 2),
             word,

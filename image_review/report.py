@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from image_review.i18n import _, current_language
 from image_review.model import Finding, PhotoResult, Review
+from image_review.terminal import photo_counts, screen_word, second_label_language, verdict_word
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile
 
 MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
-_STATUS_WORD = {"pass": "OK", "fail": "MISSING", "warn": "CHECK"}
 
 
 @dataclass
@@ -58,10 +59,11 @@ def slots(review: Review) -> list[Slot]:
 
 
 def status_word(slot: Slot) -> str:
-    """OK, CHECK, MISSING, or NOT USABLE when the view has photos that cannot count."""
+    """OK, CHECK, MISSING, or NOT USABLE when the view has photos that cannot count (in the
+    current language)."""
     if slot.status == "fail" and slot.photos:
-        return "NOT USABLE"
-    return _STATUS_WORD[slot.status]
+        return _("NOT USABLE")
+    return {"pass": _("OK"), "fail": _("MISSING"), "warn": _("CHECK")}[slot.status]
 
 
 def _e(text: object) -> str:
@@ -77,7 +79,9 @@ def _badge(finding: Finding) -> str:
     (not in a tooltip: it must show when printed and on a phone)."""
     measured = ""
     if finding.value is not None and finding.limit is not None:
-        measured = f" {_number(finding.value)} / limit {_number(finding.limit)}"
+        measured = " " + _("{value} / limit {limit}").format(
+            value=_number(finding.value), limit=_number(finding.limit)
+        )
     return (
         f'<li><span class="badge {_e(finding.severity)}">{_e(finding.code)}{_e(measured)}</span>'
         f' <span class="advice">{_e(finding.advice)}</span></li>'
@@ -87,7 +91,7 @@ def _badge(finding: Finding) -> str:
 def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
     preview = previews.get(photo.file)
     if preview is None:
-        return '<div class="noimage">not decoded</div>'
+        return f'<div class="noimage">{_e(_("not decoded"))}</div>'
     data = base64.b64encode(preview).decode("ascii")
     overlay = ""
     screen = photo.measures.get("screen") or {}
@@ -116,8 +120,11 @@ def _photo(photo: PhotoResult, previews: dict[str, bytes], hint: str = "") -> st
 
 
 def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
-    english, chinese = profile.label(slot.view), profile.label(slot.view, "zh-hans")
-    title = f'<h2>{_e(english)} <span lang="zh">{_e(chinese)}</span></h2>'
+    lang = current_language()
+    second = second_label_language()
+    label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
+    beside = f' <span lang="{_html_lang(second)}">{_e(chinese)}</span>' if chinese != label else ""
+    title = f"<h2>{_e(label)}{beside}</h2>"
     status = f'<span class="status">{status_word(slot)}</span>'
     if slot.photos:
         body = "".join(
@@ -125,7 +132,8 @@ def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
             for p in slot.photos
         )
     else:
-        body = f'<div class="empty">Missing: {_e(profile.view(slot.view).how())}</div>'
+        how = profile.view(slot.view).how(lang)
+        body = f'<div class="empty">{_e(_("Missing: {how}").format(how=how))}</div>'
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
@@ -149,7 +157,8 @@ def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
                 )
     if not pairs:
         return ""
-    return f'<h2 class="section">Copies</h2><div class="pairs">{"".join(pairs)}</div>'
+    title = _e(_("Copies"))
+    return f'<h2 class="section">{title}</h2><div class="pairs">{"".join(pairs)}</div>'
 
 
 def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
@@ -165,14 +174,19 @@ def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
             )
             for p in photos
         )
-        out += '<h2 class="section">Photos with no view</h2>'
+        out += f'<h2 class="section">{_e(_("Photos with no view"))}</h2>'
         out += f'<div class="row unassigned">{cells}</div>'
     if others:
         cells = "".join(
-            _photo(p, previews, hint=f"named {p.view}, which this review does not require")
+            _photo(
+                p,
+                previews,
+                hint=_("named {view}, which this review does not require").format(view=p.view),
+            )
             for p in others
         )
-        out += f'<h2 class="section">Other photos</h2><div class="row others">{cells}</div>'
+        title = _e(_("Other photos"))
+        out += f'<h2 class="section">{title}</h2><div class="row others">{cells}</div>'
     return out
 
 
@@ -184,7 +198,8 @@ def _submission_findings(review: Review) -> str:
         f'<li><span class="badge {_e(f.severity)}">{_e(f.code)}</span> {_e(f.message)}</li>'
         for f in items
     )
-    return f'<h2 class="section">About the submission</h2><ul class="findings">{rows}</ul>'
+    title = _e(_("About the submission"))
+    return f'<h2 class="section">{title}</h2><ul class="findings">{rows}</ul>'
 
 
 STYLE = (
@@ -233,18 +248,25 @@ def render_report(review: Review, strict: bool = False) -> str:
     """The whole HTML report of one submission (self-contained, UTF-8)."""
     verdict = review.verdict(strict)
     usable = sum(p.usable for p in review.photos)
-    screen = {True: "yes", False: "no", None: "unknown"}[review.product.get("has_screen")]
+    screen = screen_word(review.product.get("has_screen"))
+    counts = photo_counts(len(review.photos), usable, screen).strip("()（）")
     grid = "".join(_slot(slot, review.previews, review.profile) for slot in slots(review))
+    heading = f"{_e(review.path)}: {_e(verdict_word(verdict))}"
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(review.path)}: {verdict.upper()}</title><style>{STYLE}</style></head>"
-        f'<body><header class="{verdict}"><h1>{_e(review.path)}: {verdict.upper()}</h1>'
-        f"<p>{len(review.photos)} photos, {usable} usable; screen: {screen}</p></header>"
+        f'<!doctype html><html lang="{_html_lang(current_language())}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{heading}</title><style>{STYLE}</style></head>"
+        f'<body><header class="{verdict}"><h1>{heading}</h1>'
+        f"<p>{_e(counts)}</p></header>"
         f'<main><div class="grid">{grid}</div>'
         f"{_duplicates(review, review.previews)}{_unassigned(review, review.previews)}"
         f"{_submission_findings(review)}</main></body></html>\n"
     )
+
+
+def _html_lang(lang: str) -> str:
+    """The HTML lang attribute of a language: zh-Hans, zh-Hant or en."""
+    return {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(lang, "en")
 
 
 def render_index(rows: Iterable[dict]) -> str:
@@ -257,19 +279,32 @@ def render_index(rows: Iterable[dict]) -> str:
         if row["verdict"] != "error":
             link = f'<a href="{_e(quote(row["submission"]))}/report.html">{name}</a>'
         reason = _e(row.get("reason") or "")
+        verdict = {"pass": _("pass"), "fail": _("fail"), "error": _("error")}.get(
+            row["verdict"], row["verdict"]
+        )
         lines.append(
-            f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(row["verdict"])}</td>'
+            f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(verdict)}</td>'
             f"<td>{_e(row['missing_views'] or '')}</td><td>{_e(row.get('screen_on') or '')}</td>"
             f"<td>{_e(row['errors'])}</td><td>{_e(row['warnings'])}</td><td>{reason}</td></tr>"
         )
+    headers = (
+        _("submission"),
+        _("verdict"),
+        _("missing views"),
+        _("screen on"),
+        _("errors"),
+        _("warnings"),
+        _("reason"),
+    )
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    title = _e(_("Reviews"))
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Reviews</title>'
+        f'<!doctype html><html lang="{_html_lang(current_language())}"><head>'
+        f'<meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}table{{border-collapse:collapse;width:100%}}"
         "td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}"
         "tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}"
         "tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}</style></head><body>"
-        "<h1>Reviews</h1><table><thead><tr><th>submission</th><th>verdict</th>"
-        "<th>missing views</th><th>screen on</th><th>errors</th><th>warnings</th>"
-        "<th>reason</th></tr></thead>"
+        f"<h1>{title}</h1><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></body></html>\n"
     )

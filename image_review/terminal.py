@@ -6,16 +6,38 @@ import unicodedata
 
 import click
 
+from image_review.i18n import _, current_language, ngettext
 from image_review.model import REQUIREMENT_CODES, Review
 from image_review.views import SCREEN_ON, UNASSIGNED
 
-_STATUS_STYLE = {
-    "pass": ("ok", "green"),
-    "fail": ("FAIL", "red"),
-    "warn": ("check", "yellow"),
-    "not_required": ("n/a", None),
-}
+_STATUS_COLOUR = {"pass": "green", "fail": "red", "warn": "yellow", "not_required": None}
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def status_words() -> dict[str, str]:
+    """A requirement's status as a person reads it, in the current language."""
+    return {"pass": _("ok"), "fail": _("FAIL"), "warn": _("check"), "not_required": _("n/a")}
+
+
+def verdict_word(verdict: str) -> str:
+    """PASS or FAIL, in the current language."""
+    return _("PASS") if verdict == "pass" else _("FAIL")
+
+
+def severity_word(severity: str) -> str:
+    """error, warning or info, in the current language."""
+    return {"error": _("error"), "warning": _("warning"), "info": _("info")}[severity]
+
+
+def screen_word(has_screen: bool | None) -> str:
+    """Whether the product has a screen: yes, no or unknown, in the current language."""
+    return {True: _("yes"), False: _("no"), None: _("unknown")}[has_screen]
+
+
+def second_label_language() -> str:
+    """The Chinese shown beside each view: the reader's script, simplified by default."""
+    lang = current_language()
+    return lang if lang.startswith("zh") else "zh-hans"
 
 
 def _columns(text: str) -> int:
@@ -37,38 +59,51 @@ def render(review: Review, strict: bool = False, folder: str | None = None) -> s
     `folder` is how the user named the submission, for the commands suggested."""
     verdict = review.verdict(strict)
     usable = sum(p.usable for p in review.photos)
-    screen = {True: "yes", False: "no", None: "unknown"}[review.product.get("has_screen")]
+    screen = screen_word(review.product.get("has_screen"))
     lines = [
         click.style(
-            f"{review.path}: {verdict.upper()}",
+            f"{review.path}: {verdict_word(verdict)}",
             bold=True,
             fg="green" if verdict == "pass" else "red",
         )
-        + f"  ({_count(len(review.photos), 'photo')}, {usable} usable; screen: {screen})",
+        + "  "
+        + photo_counts(len(review.photos), usable, screen),
         "",
     ]
     names = [r.id.removeprefix("view.") for r in review.requirements]
-    labels = [review.profile.label(n, "zh-hans") if n != "min_photos" else "" for n in names]
+    second = second_label_language()
+    labels = [review.profile.label(n, second) if n != "min_photos" else "" for n in names]
     name_width = max(16, *map(len, names))
     label_width = max(12, *map(_columns, labels))
+    words = status_words()
     for req, name, label in zip(review.requirements, names, labels, strict=True):
-        word, colour = _STATUS_STYLE[req.status]
-        status = click.style(f"{word:<8}", fg=colour)
+        status = click.style(_pad(words[req.status], 8), fg=_STATUS_COLOUR[req.status])
         shows_files = req.status == "pass" and req.id not in ("min_photos", SCREEN_ON)
         detail = ", ".join(req.photos) if shows_files else req.message
         lines.append(f"  {status} {name:<{name_width}} {_pad(label, label_width)} {detail}")
     problems = grouped_findings(review, folder or review.path)
     if problems:
-        lines += ["", f"To fix or check ({len(problems)}):"]
+        lines += ["", _("To fix or check ({count}):").format(count=len(problems))]
         for severity, code, text in problems:
-            tag = click.style(f"{severity:<7}", fg=_SEVERITY_STYLE[severity])
+            tag = click.style(_pad(severity_word(severity), 7), fg=_SEVERITY_STYLE[severity])
             lines.append(f"  {tag} {code:<20} {text}")
-    lines += ["", click.style("Next: ", bold=True) + next_step(review, strict, folder)]
+    next_line = click.style(_("Next: "), bold=True) + next_step(review, strict, folder)
+    lines += ["", next_line]
     return "\n".join(lines)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def photo_counts(photos: int, usable: int, screen: str) -> str:
+    """`(9 photos, 8 usable; screen: yes)`, in the current language."""
+    text = ngettext(
+        "({count} photo, {usable} usable; screen: {screen})",
+        "({count} photos, {usable} usable; screen: {screen})",
+        photos,
+    )
+    return text.format(count=photos, usable=usable, screen=screen)
+
+
+def _photos(n: int) -> str:
+    return ngettext("{count} photo", "{count} photos", n).format(count=n)
 
 
 def grouped_findings(review: Review, folder: str) -> list[tuple[str, str, str]]:
@@ -83,13 +118,12 @@ def grouped_findings(review: Review, folder: str) -> list[tuple[str, str, str]]:
     out = []
     for (severity, code, text), files in groups.items():
         if code == UNASSIGNED and len(files) > 1:
-            text = (
-                f"{_count(len(files), 'photo')} have no view: {_names(files)}; rename each "
-                "after the view it shows (front.jpg, 正面.jpg) or list them with "
-                f"`image-review init {folder}`"
-            )
+            text = _(
+                "{count} photos have no view: {files}; rename each after the view it shows "
+                "(front.jpg, 正面.jpg) or list them with `image-review init {folder}`"
+            ).format(count=len(files), files=_names(files), folder=folder)
         elif len(files) > 1:
-            text = f"{_count(len(files), 'photo')}: {_names(files)}: {text}"
+            text = f"{_photos(len(files))}: {_names(files)}: {text}"
         elif files[0]:
             text = f"{files[0]}: {text}"
         out.append((severity, code, text))
@@ -108,13 +142,14 @@ def next_step(review: Review, strict: bool = False, folder: str | None = None) -
     unassigned = [p for p in review.photos if p.view == UNASSIGNED]
     missing = [r for r in review.requirements if r.id.startswith("view.") and r.status == "fail"]
     if unassigned and missing:
-        return (
-            f"tell the tool which photo shows which view: run `image-review init {folder}`, "
-            f"check the views it guessed in {folder}/submission.toml, then review again"
-        )
-    errors = [text for severity, _, text in grouped_findings(review, folder) if severity == "error"]
+        return _(
+            "tell the tool which photo shows which view: run `image-review init {folder}`, "
+            "check the views it guessed in {folder}/submission.toml, then review again"
+        ).format(folder=folder)
+    problems = grouped_findings(review, folder)
+    errors = [text for severity, _code, text in problems if severity == "error"]
     if errors or failures:
         return (errors or failures)[0]
     if any(f.severity == "warning" for f in review.all_findings()):
-        return "it passes; read the warnings above before you upload the photos"
-    return "it passes: upload the photos"
+        return _("it passes; read the warnings above before you upload the photos")
+    return _("it passes: upload the photos")
