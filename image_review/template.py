@@ -5,34 +5,64 @@ the pixels."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
+from image_review.i18n import _, current_language
 from image_review.imaging import DecodeError, decode
 from image_review.policy import DEFAULT_POLICY
 from image_review.sidecar import SIDECAR_NAME
 from image_review.submission import PhotoFile, assign_views, discover
+from image_review.terminal import second_label_language
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, load_profile
 
-_HEADER = f"""\
-# {SIDECAR_NAME}: what image-review should know about this submission (UTF-8).
-# Every key is optional; a line starting with # is a comment.
+CATEGORY_LIST = "phone, tablet, laptop, monitor, tv, watch, camera, console, e-reader, other"
 
-[product]
-# name = "iPhone 12, 64 GB, blue"
-# category = "phone"   # phone, tablet, laptop, monitor, tv, watch, camera, console, e-reader, other
-{{has_screen}}
 
-[views]
-# view = "file" or ["file", "file"], relative to this folder.
-# Guessed from the file and folder names: correct what is wrong, fill in what is missing.
-"""
+def _comment(text: str) -> list[str]:
+    """A TOML comment of several lines, each under 90 columns (CJK characters take two)."""
+    width = 86 if text.isascii() else 43
+    return ["# " + line for line in textwrap.wrap(text, width)]
 
-_CHECKS = """
-[checks]
-# Only when the tool's estimate is wrong: if the screen_on photo does show the screen lit
-# but the review says it could not confirm it, uncomment this line (a reviewer may look).
-# screen_on = "confirmed"
-"""
+
+def _header(has_screen: str) -> str:
+    lines = [
+        "# "
+        + _("{file}: what image-review should know about this submission (UTF-8).").format(
+            file=SIDECAR_NAME
+        ),
+        "# " + _("Every key is optional; a line starting with # is a comment."),
+        "",
+        "[product]",
+        '# name = "iPhone 12, 64 GB, blue"',
+        f'# category = "phone"   # {CATEGORY_LIST}',
+        has_screen,
+        "",
+        "[views]",
+        "# " + _('view = "file" or ["file", "file"], relative to this folder.'),
+        *_comment(
+            _(
+                "Guessed from the file and folder names: correct what is wrong, fill in what is missing."
+            )
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _checks() -> str:
+    return "\n".join(
+        [
+            "",
+            "[checks]",
+            "# "
+            + _("Only when the tool's estimate is wrong: if the screen_on photo does show the"),
+            "# " + _("screen lit but the review says it could not confirm it, uncomment this line"),
+            "# " + _("(a reviewer may look)."),
+            '# screen_on = "confirmed"',
+            "",
+        ]
+    )
 
 
 def _toml_string(text: str) -> str:
@@ -62,15 +92,16 @@ def sidecar_template(folder: Path, profile: Profile | None = None) -> str:
     no name says it, and sets `has_screen`."""
     profile = profile or load_profile()
     photos = discover(folder).photos
-    assigned, _ = assign_views(photos, None, profile)
+    assigned, _findings = assign_views(photos, None, profile)
     packaging = {rel for rel, a in assigned.items() if not profile.is_product(a.view)}
     lit = _lit(photos, packaging)
     has_screen = (
-        f"has_screen = true     # a lit screen was seen in {lit[0]}"
+        "has_screen = true     # " + _("a lit screen was seen in {file}").format(file=lit[0])
         if lit
-        else "# has_screen = true   # overrides what the category implies"
+        else "# has_screen = true   # " + _("overrides what the category implies")
     )
-    lines = [_HEADER.format(has_screen=has_screen)]
+    lines = [_header(has_screen)]
+    lang, second = current_language(), second_label_language()
     placed = set()
     for view in profile.all_views:
         files = [p.rel for p in photos if assigned[p.rel].view == view]
@@ -79,19 +110,23 @@ def sidecar_template(folder: Path, profile: Profile | None = None) -> str:
             if not files and lit:
                 files = lit[:1]  # detected, not named: the comment asks to check it
         placed.update(files)
-        english, chinese = profile.label(view), profile.label(view, "zh-hans")
+        label, chinese = profile.label(view, lang), profile.label(view, second)
+        names = label if chinese == label else f"{label} / {chinese}"
         if not files:
-            how = profile.view(view).how()
-            lines.append(f'# {view} = ""   # {english} / {chinese}: {how}')
+            how = profile.view(view).how(lang)
+            lines.append(f'# {view} = ""   # {names}: {how}')
         elif len(files) == 1:
-            detected = " (a lit screen was seen in it: check)" if files[0] in lit else ""
-            line = f"{view} = {_toml_string(files[0])}   # {english} / {chinese}{detected}"
+            detected = " " + _("(a lit screen was seen in it: check)") if files[0] in lit else ""
+            line = f"{view} = {_toml_string(files[0])}   # {names}{detected}"
             lines.append(line)
         else:
             listed = ", ".join(_toml_string(f) for f in files)
-            lines.append(f"{view} = [{listed}]   # {english} / {chinese}")
+            lines.append(f"{view} = [{listed}]   # {names}")
     unplaced = [p.rel for p in photos if assigned[p.rel].view == UNASSIGNED and p.rel not in placed]
     if unplaced:
-        lines += ["", "# Photos with no view yet (add each to the line of the view it shows):"]
+        lines += [
+            "",
+            "# " + _("Photos with no view yet (add each to the line of the view it shows):"),
+        ]
         lines += [f"#   {_toml_string(rel)}" for rel in unplaced]
-    return "\n".join([*lines, _CHECKS])
+    return "\n".join([*lines, _checks()])
