@@ -42,7 +42,8 @@ def _header(has_screen: str) -> str:
         "# " + _('view = "file" or ["file", "file"], relative to this folder.'),
         *_comment(
             _(
-                "Guessed from the file and folder names: correct what is wrong, fill in what is missing."
+                "Guessed from the file and folder names: correct what is wrong, fill in what "
+                "is missing."
             )
         ),
         "",
