@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from image_review.atomic import atomic_writer, remove_stale_temporaries, write_atomic
+from image_review.i18n import _, set_language
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError, discover
 from image_review.views import Profile
@@ -109,6 +110,7 @@ def review_one(
     strict: bool,
     report: bool = False,
     profile: Profile | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Review one submission, write its manifest (and report) and its row; never raises
     for bad input."""
@@ -116,6 +118,7 @@ def review_one(
     from image_review.review import review
     from image_review.sidecar import SidecarError
 
+    set_language(lang)  # a worker process starts in English
     state = input_state(job.folder)
     job.out.mkdir(parents=True, exist_ok=True)
     try:
@@ -125,7 +128,9 @@ def review_one(
     except (SubmissionError, SidecarError, OSError) as err:
         row = {**_empty_row(job.name), "verdict": "error", "reason": str(err)}
     except Exception as err:  # a bug must not stop the other submissions
-        reason = f"internal error ({type(err).__name__}: {err}); please report it"
+        reason = _("internal error ({kind}: {problem}); please report it").format(
+            kind=type(err).__name__, problem=err
+        )
         row = {**_empty_row(job.name), "verdict": "error", "reason": reason}
     else:
         write_manifest(result, job.out / MANIFEST_NAME, strict)
@@ -156,7 +161,9 @@ def _reason(failures: list[str]) -> str:
     """The first few failures in words, and how many more."""
     shown = "; ".join(failures[:REASONS_SHOWN])
     more = len(failures) - REASONS_SHOWN
-    return f"{shown}; and {more} more (see its report)" if more > 0 else shown
+    if more <= 0:
+        return shown
+    return _("{reasons}; and {count} more (see its report)").format(reasons=shown, count=more)
 
 
 def _empty_row(name: str) -> dict[str, Any]:
@@ -183,6 +190,7 @@ def review_batch(
     progress: Callable[[int, int], None] | None = None,
     report: bool = False,
     profile: Profile | None = None,
+    lang: str = "en",
 ) -> BatchSummary:
     """Review every submission under ROOT into OUT; return how many passed and failed.
 
@@ -200,8 +208,8 @@ def review_batch(
     done = len(all_jobs) - len(todo)
     if progress:
         progress(done, len(all_jobs))
-    settings = (policy, screen, strict, report, profile)
-    for _ in _run(todo, settings, jobs or os.cpu_count() or 1):
+    settings = (policy, screen, strict, report, profile, lang)
+    for _row in _run(todo, settings, jobs or os.cpu_count() or 1):
         done += 1
         if progress:
             progress(done, len(all_jobs))
@@ -218,7 +226,7 @@ def _run(jobs: list[Job], settings: tuple, workers: int) -> Iterator:
     """Review the jobs in `workers` processes, yielding rows as they finish.
 
     `settings` are review_one's arguments after the job: policy, screen, strict, report,
-    profile.
+    profile, lang.
     """
     if workers <= 1 or len(jobs) <= 1:
         import cv2
@@ -290,4 +298,4 @@ def _saved_row(job: Job) -> dict[str, Any]:
     try:
         return json.loads((job.out / ROW_NAME).read_text("utf-8"))["row"]
     except (OSError, ValueError, KeyError):
-        return {**_empty_row(job.name), "verdict": "error", "reason": "not reviewed"}
+        return {**_empty_row(job.name), "verdict": "error", "reason": _("not reviewed")}

@@ -13,6 +13,14 @@ from pathlib import Path
 import click
 
 from image_review import __version__
+from image_review.i18n import (
+    LANGUAGES,
+    _,
+    current_language,
+    language_from_environment,
+    ngettext,
+    set_language,
+)
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +38,21 @@ POLICY_OPTION = click.option(
     "policy_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="A TOML file of thresholds that replace the defaults.",
+)
+
+
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    set_language(value or language_from_environment())
+
+
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES, case_sensitive=False),
+    callback=_choose_language,
+    expose_value=False,
+    is_eager=True,
+    help="The language of the messages, the report and the sheet. "
+    "[default: from the locale (LANG, LC_ALL), else en]",
 )
 PROFILE_OPTION = click.option(
     "--profile",
@@ -118,6 +141,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; use the exit code.")
 @PROFILE_OPTION
 @POLICY_OPTION
+@LANG_OPTION
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -150,6 +174,7 @@ def review(
         image-review ./submission
         image-review ./submission --screen yes --strict
         image-review ./submission --profile renewed-au
+        image-review ./submission --lang zh-hans --report 报告.html
         image-review ./submission --out - | jq .summary
         image-review ./submission --report report.html --contact-sheet sheet.jpg
     """
@@ -195,7 +220,7 @@ def review(
     if output_format == "text" and not quiet:
         click.echo(render(result, strict, str(submission)), err=target == "-")
         if target != "-":
-            click.echo(f"\nManifest: {target}", err=target == "-")
+            click.echo("\n" + _("Manifest: {path}").format(path=target), err=target == "-")
     sys.exit(EXIT_PASS if result.verdict(strict) == "pass" else EXIT_FAIL)
 
 
@@ -204,8 +229,10 @@ def _check_target(path: Path, option: str) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise UsageFailure(
-            f"{option} {path}: the folder {folder} does not exist; create it first or give "
-            f"{option} a path in an existing folder"
+            _(
+                "{option} {path}: the folder {folder} does not exist; create it first or give "
+                "{option} a path in an existing folder"
+            ).format(option=option, path=path, folder=folder)
         )
 
 
@@ -219,12 +246,16 @@ def _write(path: Path, data: bytes, option: str | None) -> None:
     except OSError as err:
         if option is None:
             raise UsageFailure(
-                f"cannot write the manifest {path} ({err.strerror}); make the folder writable "
-                "or choose another place with --out PATH"
+                _(
+                    "cannot write the manifest {path} ({reason}); make the folder writable or "
+                    "choose another place with --out PATH"
+                ).format(path=path, reason=err.strerror)
             ) from None
         raise UsageFailure(
-            f"{option} {path}: cannot write it ({err.strerror}); make {path.parent} writable "
-            f"or give {option} another path"
+            _(
+                "{option} {path}: cannot write it ({reason}); make {folder} writable or give "
+                "{option} another path"
+            ).format(option=option, path=path, reason=err.strerror, folder=path.parent)
         ) from None
 
 
@@ -232,6 +263,7 @@ def _write(path: Path, data: bytes, option: str | None) -> None:
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing submission.toml.")
 @PROFILE_OPTION
+@LANG_OPTION
 def init(submission: Path, force: bool, profile_spec: str) -> None:
     """Write a submission.toml template into SUBMISSION, views guessed from the file names.
 
@@ -247,14 +279,20 @@ def init(submission: Path, force: bool, profile_spec: str) -> None:
 
     target = submission / SIDECAR_NAME
     if target.exists() and not force:
-        raise UsageFailure(f"{target} already exists; use --force to replace it")
-    profile, _ = _judging(profile_spec, None)
+        raise UsageFailure(
+            _("{path} already exists; use --force to replace it").format(path=target)
+        )
+    profile, _policy = _judging(profile_spec, None)
     try:
         text = sidecar_template(submission, profile)
     except SubmissionError as err:
         raise UsageFailure(str(err)) from None
     _write(target, text.encode("utf-8"), "init")
-    click.echo(f"Wrote {target}: check the guessed views, then run: image-review {submission}")
+    click.echo(
+        _("Wrote {path}: check the guessed views, then run: image-review {folder}").format(
+            path=target, folder=submission
+        )
+    )
 
 
 @cli.command()
@@ -280,6 +318,7 @@ def init(submission: Path, force: bool, profile_spec: str) -> None:
 @STRICT_OPTION
 @PROFILE_OPTION
 @POLICY_OPTION
+@LANG_OPTION
 def batch(
     root: Path,
     out_dir: Path,
@@ -320,18 +359,31 @@ def batch(
                 report=report,
                 progress=progress.update,
                 profile=profile,
+                lang=current_language(),
             )
     except BatchError as err:
         raise UsageFailure(str(err)) from None
     except OSError as err:
         raise UsageFailure(f"{err.filename or out_dir}: {err.strerror}") from None
     except KeyboardInterrupt:
-        click.echo("\nInterrupted; finished reviews are kept: rerun with --resume.", err=True)
+        click.echo(
+            "\n" + _("Interrupted; finished reviews are kept: rerun with --resume."), err=True
+        )
         sys.exit(130)
+    text = ngettext(
+        "{total} submission: {passed} pass, {failed} fail, {errors} error. Summary: {summary}",
+        "{total} submissions: {passed} pass, {failed} fail, {errors} error. Summary: {summary}",
+        counts.total,
+    )
+    summary = out_dir / "summary.csv"
     click.echo(
-        f"{counts.total} submission{'' if counts.total == 1 else 's'}: {counts.passed} pass, "
-        f"{counts.failed} fail, "
-        f"{counts.errors} error. Summary: {out_dir / 'summary.csv'}",
+        text.format(
+            total=counts.total,
+            passed=counts.passed,
+            failed=counts.failed,
+            errors=counts.errors,
+            summary=summary,
+        ),
         err=True,
     )
     sys.exit(EXIT_PASS if counts.passed == counts.total else EXIT_FAIL)
@@ -363,7 +415,7 @@ class _Progress:
             return
         elapsed = self._clock() - self._start
         rate = (done - self._first_done) / elapsed if elapsed > 0 else 0.0
-        left = f"{(total - done) / rate:.0f}s left" if rate > 0 else "..."
+        left = _("{seconds:.0f}s left").format(seconds=(total - done) / rate) if rate > 0 else "..."
         width = 30
         filled = int(width * done / total) if total else width
         bar = "#" * filled + "-" * (width - filled)
@@ -387,6 +439,7 @@ class _Progress:
 @STRICT_OPTION
 @PROFILE_OPTION
 @POLICY_OPTION
+@LANG_OPTION
 def rejudge(
     manifests: tuple[Path, ...],
     out: str | None,
@@ -415,21 +468,24 @@ def rejudge(
     from image_review.rejudge import rejudge as run_rejudge
     from image_review.sidecar import SidecarError
     from image_review.submission import MANIFEST_NAME
+    from image_review.terminal import verdict_word
 
     if (out is None) == (out_dir is None) or (out is not None and len(manifests) > 1):
-        raise UsageFailure("give --out PATH|- for one manifest, or --out-dir DIR for one or more")
+        raise UsageFailure(
+            _("give --out PATH|- for one manifest, or --out-dir DIR for one or more")
+        )
     targets = (
         [out] if out is not None else [out_dir / m.parent.name / MANIFEST_NAME for m in manifests]
     )
     if len(set(targets)) < len(targets):
-        raise UsageFailure("--out-dir: two manifests are in folders of the same name")
+        raise UsageFailure(_("--out-dir: two manifests are in folders of the same name"))
     profile, policy = _judging(profile_spec, policy_file)
     passed, refused = True, 0
     for manifest, target in zip(manifests, targets, strict=True):
         try:
             result = run_rejudge(manifest, policy, profile, screen)
         except (ManifestError, SidecarError) as err:  # say it, go on with the others
-            click.echo(f"Error: {err}", err=True)
+            click.echo(_("Error: {problem}").format(problem=err), err=True)
             refused += 1
             continue
         text = dumps(result, strict)
@@ -440,7 +496,8 @@ def rejudge(
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(target, text.encode("utf-8"), "--out" if out is not None else "--out-dir")
-        click.echo(f"{result.path}: {result.verdict(strict).upper()}  -> {target}", err=True)
+        verdict = verdict_word(result.verdict(strict))
+        click.echo(f"{result.path}: {verdict}  -> {target}", err=True)
     if refused:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PASS if passed else EXIT_FAIL)

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from image_review.i18n import _
+from image_review.i18n import _, current_language
 from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode, pixel_limit
 from image_review.judge import (
     judge_duplicates,
@@ -166,6 +166,7 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
         requirements=requirements,
         findings=findings + requirement_findings,
         profile=profile,
+        lang=current_language(),
         checks=dict(checks),
         sidecar=sidecar.as_dict() if sidecar else None,
         ignored=list(evidence.ignored),

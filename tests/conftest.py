@@ -57,3 +57,16 @@ def phone_with(example):
         return folder
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """Every test starts in English, whatever the machine's locale, and a test that switches
+    the language (a CLI call with --lang) leaves it as it was."""
+    from image_review.i18n import set_language
+
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    set_language("en")
