@@ -56,10 +56,13 @@ def _checks() -> str:
         [
             "",
             "[checks]",
-            "# "
-            + _("Only when the tool's estimate is wrong: if the screen_on photo does show the"),
-            "# " + _("screen lit but the review says it could not confirm it, uncomment this line"),
-            "# " + _("(a reviewer may look)."),
+            *_comment(
+                _(
+                    "Only when the tool's estimate is wrong: if the screen_on photo does show the "
+                    "screen lit but the review says it could not confirm it, uncomment this line "
+                    "(a reviewer may look)."
+                )
+            ),
             '# screen_on = "confirmed"',
             "",
         ]
