@@ -11,10 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Policy", "Review", "__version__", "load_policy", "review", "review_batch"]
+__all__ = [
+    "Policy",
+    "Review",
+    "__version__",
+    "load_policy",
+    "load_profile",
+    "rejudge",
+    "review",
+    "review_batch",
+    "set_language",
+]
 
 _LAZY = {
     "review": "image_review.review",
+    "rejudge": "image_review.rejudge",
+    "load_profile": "image_review.views",
+    "set_language": "image_review.i18n",
     "review_batch": "image_review.batch",
     "load_policy": "image_review.policy",
     "Policy": "image_review.policy",

@@ -91,7 +91,8 @@ def _badge(finding: Finding) -> str:
 def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
     preview = previews.get(photo.file)
     if preview is None:
-        return f'<div class="noimage">{_e(_("not decoded"))}</div>'
+        word = _("not decoded")
+        return f'<div class="noimage">{_e(word)}</div>'
     data = base64.b64encode(preview).decode("ascii")
     overlay = ""
     screen = photo.measures.get("screen") or {}
@@ -133,7 +134,8 @@ def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
         )
     else:
         how = profile.view(slot.view).how(lang)
-        body = f'<div class="empty">{_e(_("Missing: {how}").format(how=how))}</div>'
+        missing = _("Missing: {how}").format(how=how)
+        body = f'<div class="empty">{_e(missing)}</div>'
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
@@ -174,7 +176,8 @@ def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
             )
             for p in photos
         )
-        out += f'<h2 class="section">{_e(_("Photos with no view"))}</h2>'
+        title = _("Photos with no view")
+        out += f'<h2 class="section">{_e(title)}</h2>'
         out += f'<div class="row unassigned">{cells}</div>'
     if others:
         cells = "".join(

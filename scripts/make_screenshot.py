@@ -1,8 +1,8 @@
 """The pictures of the README, from the example submissions: the HTML report and the batch
 index rendered in headless Chromium, and a contact sheet.
 
-    python scripts/make_screenshot.py      # writes docs/report.png, docs/index.png and
-                                           # docs/contact-sheet.jpg
+    python scripts/make_screenshot.py      # writes docs/report.png, docs/report-zh.png,
+                                           # docs/index.png and docs/contact-sheet.jpg
 
 Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-zenhei, for the Chinese labels).
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from image_review.batch import review_batch
 from image_review.contact_sheet import render_contact_sheet
+from image_review.i18n import language
 from image_review.report import render_report
 from image_review.review import review
 
@@ -61,6 +62,11 @@ def main() -> None:
         missing = review(examples / "missing-views", previews=True)
         page.write_text(render_report(missing), encoding="utf-8")
         screenshot(page, docs / "report.png", (1100, 1000))
+        with language("zh-hans"):
+            page.write_text(
+                render_report(review(examples / "missing-views", previews=True)), encoding="utf-8"
+            )
+        screenshot(page, docs / "report-zh.png", (1100, 1000))
         (docs / "contact-sheet.jpg").write_bytes(
             render_contact_sheet(review(examples / "blurry", previews=True))
         )
@@ -69,7 +75,7 @@ def main() -> None:
             shutil.copytree(examples / name, root / name)
         review_batch(root, Path(work) / "out", jobs=1, report=True)
         screenshot(Path(work) / "out" / "index.html", docs / "index.png", (1100, 420))
-    print(f"wrote {docs / 'report.png'}, {docs / 'index.png'}, {docs / 'contact-sheet.jpg'}")
+    print(f"wrote the pictures of the README to {docs}")
 
 
 if __name__ == "__main__":

@@ -123,3 +123,24 @@ def test_the_report_and_the_init_template_follow_the_language(example, tmp_path)
 def test_an_unknown_language_is_a_usage_error(example):
     result = CliRunner().invoke(cli, [str(example("complete-phone")), "--lang", "fr"])
     assert result.exit_code == 2 and "'fr' is not one of" in result.output
+
+
+def test_no_message_is_hidden_from_extraction_inside_an_f_string():
+    """Babel reads `_("...")` calls, not those inside an f-string's braces: such a message
+    would never reach the catalogs and would show in English."""
+    import io
+    import tokenize
+
+    hidden = []
+    for path in sorted(update_catalogs.PACKAGE.rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline)
+        for token in tokens:
+            inside_f_string = token.type == tokenize.STRING and token.string[:2].lower() in (
+                'f"',
+                "f'",
+                "rf",
+                "fr",
+            )
+            if inside_f_string and re.search(r"\b_\(|ngettext\(", token.string):
+                hidden.append(f"{path.name}:{token.start[0]}")
+    assert not hidden, hidden
