@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from image_review.i18n import LANGUAGES
+from image_review.i18n import LANGUAGES, _
 from image_review.policy import PolicyError, policy_changes
 
 if sys.version_info >= (3, 11):
@@ -129,42 +129,60 @@ def load_profile(spec: str | Path | None = None) -> Profile:
         except OSError as err:
             if not Path(spec).exists():
                 raise ProfileError(
-                    f"--profile {spec}: no such built-in profile or file; built-in profiles: "
-                    f"{', '.join(BUILTIN_PROFILES)}, or give the path of a profile TOML file"
+                    _(
+                        "--profile {spec}: no such built-in profile or file; built-in profiles: "
+                        "{names}, or give the path of a profile TOML file"
+                    ).format(spec=spec, names=", ".join(BUILTIN_PROFILES))
                 ) from None
-            raise ProfileError(f"{spec}: cannot read the profile ({err.strerror})") from None
+            raise ProfileError(
+                _("{file}: cannot read the profile ({reason})").format(
+                    file=spec, reason=err.strerror
+                )
+            ) from None
     try:
         table = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ProfileError(f"{where}: not valid UTF-8 TOML: {err}") from None
+        raise ProfileError(
+            _("{file}: not valid UTF-8 TOML: {reason}").format(file=where, reason=err)
+        ) from None
     return _profile(table, where, hashlib.sha256(data).hexdigest())
 
 
 def _profile(table: dict, where: str, digest: str) -> Profile:
     unknown = sorted(set(table) - _PROFILE_KEYS)
     if unknown:
-        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        raise ProfileError(_unknown_keys(where, unknown))
     name = table.get("name")
     if not isinstance(name, str) or not name:
-        raise ProfileError(f'{where}: needs a name, for example name = "my-marketplace"')
+        raise ProfileError(
+            _('{file}: needs a name, for example name = "my-marketplace"').format(file=where)
+        )
     try:
         policy = policy_changes(table.get("policy", {}), where)
     except PolicyError as err:
         raise ProfileError(str(err)) from None
     entries = table.get("views")
     if not isinstance(entries, list) or not entries:
-        raise ProfileError(f"{where}: needs at least one [[views]] entry")
+        raise ProfileError(_("{file}: needs at least one [[views]] entry").format(file=where))
     views = tuple(_view(entry, where, i) for i, entry in enumerate(entries, start=1))
     if "screen_on" not in table:
-        raise ProfileError(f"{where}: needs a [screen_on] table (label, how, words)")
+        raise ProfileError(
+            _("{file}: needs a [screen_on] table (label, how, words)").format(file=where)
+        )
     screen = _view({**table["screen_on"], "id": SCREEN_ON}, where, 0)
     ids = [v.id for v in views]
     repeated = sorted({i for i in ids if ids.count(i) > 1} | ({SCREEN_ON} & set(ids)))
     if repeated:
-        raise ProfileError(f"{where}: view id(s) {', '.join(repeated)} used twice")
+        raise ProfileError(
+            _("{file}: view id(s) {ids} used twice").format(file=where, ids=", ".join(repeated))
+        )
     sides = tuple(_strings(table, "side_views", where))
     if set(sides) - set(ids):
-        raise ProfileError(f"{where}: side_views names no view: {sorted(set(sides) - set(ids))}")
+        raise ProfileError(
+            _("{file}: side_views names no view: {ids}").format(
+                file=where, ids=", ".join(sorted(set(sides) - set(ids)))
+            )
+        )
     off = _words(table, "screen_off_words", "screen_off_words_zh", where)
     profile = Profile(
         name=name,
@@ -181,22 +199,30 @@ def _profile(table: dict, where: str, digest: str) -> Profile:
     return profile
 
 
+def _unknown_keys(where: str, keys: list[str]) -> str:
+    return _("{file}: unknown key(s) {keys}").format(file=where, keys=", ".join(keys))
+
+
 def _view(entry: object, where: str, number: int) -> View:
     if not isinstance(entry, dict):
-        raise ProfileError(f"{where}: views entry {number} must be a table")
+        raise ProfileError(
+            _("{file}: views entry {number} must be a table").format(file=where, number=number)
+        )
     view_id = entry.get("id")
     at = f"{where}: view {view_id or number}"
     if not isinstance(view_id, str) or not _ID.match(view_id) or view_id == UNASSIGNED:
-        raise ProfileError(f"{at}: id must be lower-case letters, digits and _")
+        raise ProfileError(_("{view}: id must be lower-case letters, digits and _").format(view=at))
     unknown = sorted(set(entry) - _VIEW_KEYS)
     if unknown:
-        raise ProfileError(f"{at}: unknown key(s) {', '.join(unknown)}")
+        raise ProfileError(_unknown_keys(at, unknown))
     labels, hows = _texts(entry, "label", at), _texts(entry, "how", at)
     product, min_count = entry.get("product", True), entry.get("min_count", 1)
     if not isinstance(product, bool):
-        raise ProfileError(f"{at}: product must be true or false")
+        raise ProfileError(_("{view}: product must be true or false").format(view=at))
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ProfileError(f"{at}: min_count must be a whole number of 1 or more")
+        raise ProfileError(
+            _("{view}: min_count must be a whole number of 1 or more").format(view=at)
+        )
     words = _words(entry, "words", "words_zh", at)
     return View(view_id, labels, hows, words, product, min_count)
 
@@ -204,17 +230,23 @@ def _view(entry: object, where: str, number: int) -> View:
 def _texts(entry: dict, key: str, at: str) -> dict[str, str]:
     texts = entry.get(key)
     if not isinstance(texts, dict) or not isinstance(texts.get("en"), str):
-        raise ProfileError(f'{at}: {key} must be a table with at least en = "..."')
+        raise ProfileError(
+            _('{view}: {key} must be a table with at least en = "..."').format(view=at, key=key)
+        )
     unknown = sorted(set(texts) - set(LANGUAGES))
     if unknown or not all(isinstance(t, str) for t in texts.values()):
-        raise ProfileError(f"{at}: {key} takes text in {', '.join(LANGUAGES)} only")
+        raise ProfileError(
+            _("{view}: {key} takes text in {languages} only").format(
+                view=at, key=key, languages=", ".join(LANGUAGES)
+            )
+        )
     return dict(texts)
 
 
 def _strings(table: dict, key: str, at: str) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProfileError(f"{at}: {key} must be a list of strings")
+        raise ProfileError(_("{view}: {key} must be a list of strings").format(view=at, key=key))
     return value
 
 
@@ -229,8 +261,10 @@ def _check_collisions(profile: Profile, where: str) -> None:
     for phrase, view in profile.phrases:
         if owner.setdefault(phrase, view) != view:
             raise ProfileError(
-                f"{where}: the word {phrase!r} names both {owner[phrase]} and {view}; "
-                "keep it in one of them"
+                _(
+                    "{file}: the word {word!r} names both {first} and {second}; keep it in one "
+                    "of them"
+                ).format(file=where, word=phrase, first=owner[phrase], second=view)
             )
 
 
