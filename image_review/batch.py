@@ -8,6 +8,7 @@ atomically; a run killed at any moment and resumed with `resume=True` loses noth
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from image_review.atomic import atomic_writer, remove_stale_temporaries, write_atomic
-from image_review.i18n import _, set_language
+from image_review.i18n import _, language
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError, discover
 from image_review.views import Profile
@@ -60,7 +61,7 @@ def find_submissions(root: Path) -> list[tuple[str, Path]]:
     inside and no sub-folders is one submission itself.
     """
     if not root.is_dir():
-        raise BatchError(f"{root}: no such folder")
+        raise BatchError(_("{folder}: no such folder").format(folder=root))
     subfolders = sorted(
         p
         for p in root.iterdir()
@@ -91,8 +92,23 @@ def input_state(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def settings_digest(
+    policy: Policy, screen: str, strict: bool, profile: Profile | None, lang: str
+) -> str:
+    """A digest of everything besides the photos that decides a submission's outputs."""
+    settings = {
+        "policy": dataclasses.asdict(policy),
+        "screen": screen,
+        "strict": strict,
+        "profile": profile.sha256 if profile else None,
+        "lang": lang,
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
 def _done(job: Job, state: str, report: bool) -> bool:
-    """Whether this submission was reviewed before from the same input (with its report)."""
+    """Whether this submission was reviewed before from the same input and settings (with
+    its report)."""
     try:
         saved = json.loads((job.out / ROW_NAME).read_text("utf-8"))
     except (OSError, ValueError):
@@ -112,14 +128,26 @@ def review_one(
     profile: Profile | None = None,
     lang: str = "en",
 ) -> dict[str, Any]:
-    """Review one submission, write its manifest (and report) and its row; never raises
-    for bad input."""
+    """Review one submission in `lang`, write its manifest (and report) and its row; never
+    raises for bad input."""
+    with language(lang):  # a worker process starts in English
+        return _reviewed(job, policy, screen, strict, report, profile, lang)
+
+
+def _reviewed(
+    job: Job,
+    policy: Policy,
+    screen: str,
+    strict: bool,
+    report: bool,
+    profile: Profile | None,
+    lang: str,
+) -> dict[str, Any]:
     from image_review.manifest import summary, write_manifest
     from image_review.review import review
     from image_review.sidecar import SidecarError
 
-    set_language(lang)  # a worker process starts in English
-    state = input_state(job.folder)
+    state = input_state(job.folder) + settings_digest(policy, screen, strict, profile, lang)
     job.out.mkdir(parents=True, exist_ok=True)
     try:
         result = review(
@@ -199,12 +227,21 @@ def review_batch(
     root, out_dir = Path(root), Path(out_dir)
     submissions = find_submissions(root)
     if out_dir.resolve().is_relative_to(root.resolve()):
-        raise BatchError(f"{out_dir}: the output folder must not be inside {root}")
+        raise BatchError(
+            _("{folder}: the output folder must not be inside {root}").format(
+                folder=out_dir, root=root
+            )
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     all_jobs = [Job(name, folder, out_dir / name) for name, folder in submissions]
     for folder in (out_dir, *(j.out for j in all_jobs if j.out.is_dir())):
         remove_stale_temporaries(folder)
-    todo = [j for j in all_jobs if not (resume and _done(j, input_state(j.folder), report))]
+    settings_key = settings_digest(policy, screen, strict, profile, lang)
+    todo = [
+        j
+        for j in all_jobs
+        if not (resume and _done(j, input_state(j.folder) + settings_key, report))
+    ]
     done = len(all_jobs) - len(todo)
     if progress:
         progress(done, len(all_jobs))
@@ -213,12 +250,13 @@ def review_batch(
         done += 1
         if progress:
             progress(done, len(all_jobs))
-    counts = write_summaries(out_dir, all_jobs)
-    if report:
-        from image_review.report import render_index
+    with language(lang):
+        counts = write_summaries(out_dir, all_jobs)
+        if report:
+            from image_review.report import render_index
 
-        rows = (_saved_row(j) for j in sorted(all_jobs, key=lambda j: j.name))
-        write_atomic(out_dir / "index.html", render_index(rows).encode("utf-8"))
+            rows = (_saved_row(j) for j in sorted(all_jobs, key=lambda j: j.name))
+            write_atomic(out_dir / "index.html", render_index(rows).encode("utf-8"))
     return counts
 
 

@@ -86,6 +86,26 @@ def test_resume_skips_unchanged_and_redoes_changed(root, tmp_path):
     assert heic["verdict"] == "fail" and heic["photos"] == 8
 
 
+def test_resume_reviews_again_under_another_profile_policy_or_language(root, tmp_path):
+    from image_review.views import load_profile
+
+    out = tmp_path / "out"
+    review_batch(root, out, jobs=1)
+
+    def stamps():
+        return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
+
+    before = stamps()
+    review_batch(root, out, jobs=1, resume=True)
+    assert stamps() == before  # same settings: nothing to do
+    au = load_profile("renewed-au")
+    review_batch(root, out, jobs=1, resume=True, profile=au, lang="zh-hans")
+    after = stamps()
+    assert all(after[name] != before[name] for name in before)
+    manifest = json.loads((out / "complete-phone" / "review-manifest.json").read_text("utf-8"))
+    assert manifest["profile"]["name"] == "renewed-au" and manifest["lang"] == "zh-hans"
+
+
 def test_out_dir_inside_root_is_refused(root):
     with pytest.raises(BatchError, match="must not be inside"):
         review_batch(root, root / "out")
