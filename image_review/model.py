@@ -32,8 +32,14 @@ class Finding:
 
     @property
     def advice(self) -> str:
-        """The message without its leading file name, for where the file is named already."""
-        return self.message.removeprefix(f"{self.file}: ") if self.file else self.message
+        """The message without its leading file name (and its colon, `:` or the full-width
+        `：` of Chinese), for where the file is named already."""
+        if not self.file:
+            return self.message
+        for colon in (": ", "："):
+            if self.message.startswith(self.file + colon):
+                return self.message[len(self.file + colon) :]
+        return self.message
 
 
 @dataclass

@@ -100,6 +100,10 @@ def test_a_review_in_traditional_chinese_keeps_codes_and_numbers(example):
         assert chinese[key] == english[key]
     codes = [(f["code"], f.get("value"), f.get("limit")) for f in chinese["findings"]]
     assert codes == [(f["code"], f.get("value"), f.get("limit")) for f in english["findings"]]
+    with language("zh-hant"):
+        result = review(example("corrupt"))  # file-prefixed messages: empty, unreadable, ...
+    prefixed = [f for f in result.all_findings() if f.file and f.message.startswith(f.file)]
+    assert prefixed and all(not f.advice.startswith(f.file) for f in prefixed)
     messages = " ".join(f["message"] for f in chinese["findings"])
     assert "右側：沒有照片；拍攝商品右側" in messages
     assert "右侧" not in messages  # traditional, not simplified
