@@ -20,7 +20,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from image_review.i18n import _
 
-# Truncation is detected from the file structure (see `_is_truncated`), so Pillow may load
+# Truncation is detected from the file structure (see `is_truncated`), so Pillow may load
 # what is there; the pixel cap is enforced here before decoding, not by Pillow's warning.
 ImageFile.LOAD_TRUNCATED_IMAGES = True
 Image.MAX_IMAGE_PIXELS = None
@@ -85,7 +85,7 @@ class Frame:
 
 
 @functools.cache
-def _heif():
+def heif_module():
     """pillow_heif, set to decode the primary image only (no thumbnails, depth or auxiliary
     images). Heavy: imported only when a HEIC/AVIF photo is met."""
     import pillow_heif
@@ -127,7 +127,7 @@ def _decode_heif(data: bytes, max_pixels: int, budget: DecodeBudget) -> Frame:
     """HEIC/AVIF: the primary image decoded by libheif (upright: it applies the stored
     rotation), viewed as a numpy array without a copy and shrunk to analysis size before
     anything else; the full-size buffer is released before the next decode may start."""
-    heif = _heif()
+    heif = heif_module()
     try:
         container = heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
         image = container[container.primary_index]
@@ -189,7 +189,7 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise error
 
 
-def _is_truncated(data: bytes, fmt: str) -> bool:
+def is_truncated(data: bytes, fmt: str) -> bool:
     """True when the file stops before its format's end marker."""
     if fmt == "JPEG":
         if data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
@@ -306,7 +306,7 @@ def _frame(
         height=shown_h,
         orientation=_orientation(exif),
         has_gps=_has_gps(exif),
-        truncated=_is_truncated(data, fmt),
+        truncated=is_truncated(data, fmt),
         frames=frames,
         transparent=transparent,
     )

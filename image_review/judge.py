@@ -165,9 +165,9 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         add(
             "gps-location",
             _(
-                "carries the GPS position where it was taken; if that place is private, share "
-                "a copy without it (iPhone: Share > Options > Location off; Google Photos: "
-                "Details > Location > Remove)"
+                "carries the GPS position where it was taken; `image-review export` writes "
+                "the upload-ready copies without it (or, on the phone: iPhone: Share > Options "
+                "> Location off; Google Photos: Details > Location > Remove)"
             ),
         )
     return found

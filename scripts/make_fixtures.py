@@ -21,7 +21,7 @@ from PIL import Image
 from image_review.views import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import SCENES, render_screen_scene, render_view
+from synthetic import SCENES, display_p3_icc, render_screen_scene, render_view
 
 IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 ROOT = IMAGES / "examples"
@@ -121,6 +121,49 @@ def truncated(data: bytes, keep: float = 0.7) -> bytes:
     return data[: int(len(data) * keep)]
 
 
+P3_PATCH = (200, 100, 50)  # an RGB colour in Display P3, drawn in a corner of the HEIC
+P3_PATCH_BOX = (20, 20, 180, 180)  # x0, y0, x1, y1
+
+
+def iphone_heic(bgr: np.ndarray) -> bytes:
+    """An iPhone-style HEIC: Display P3 profile, a GPS position, a known colour patch."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    x0, y0, x1, y1 = P3_PATCH_BOX
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    rgb[y0:y1, x0:x1] = P3_PATCH
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (37.0, 46.0, 30.0), 3: "W", 4: (122.0, 25.0, 0.0)})
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 12"
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(
+        out, "HEIF", quality=50, icc_profile=display_p3_icc(), exif=exif.tobytes()
+    )
+    return out.getvalue()
+
+
+def cmyk_jpeg(bgr: np.ndarray) -> bytes:
+    """A JPEG stored in CMYK, as print workflows save them."""
+    out = io.BytesIO()
+    Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).convert("CMYK").save(
+        out, "JPEG", quality=75
+    )
+    return out.getvalue()
+
+
+def png_with_alpha(bgr: np.ndarray) -> bytes:
+    """A PNG whose outer band is transparent (a cut-out product shot), at 640x480 to keep
+    the file small."""
+    small = cv2.resize(bgr, (640, 480), interpolation=cv2.INTER_AREA)
+    rgba = cv2.cvtColor(small, cv2.COLOR_BGR2RGBA)
+    rgba[:30, :, 3] = 0
+    rgba[-30:, :, 3] = 0
+    out = io.BytesIO()
+    Image.fromarray(rgba).save(out, "PNG")
+    return out.getvalue()
+
+
 def write(folder: Path, files: dict[str, bytes], sidecar: str | None = None) -> None:
     """Write one example submission from scratch."""
     if folder.exists():
@@ -171,6 +214,11 @@ def main() -> None:
         for seed, view in enumerate(AU_NAMES, start=20)
     }
     write(ROOT / "au-phone", {AU_NAMES[v]: au[v] for v in AU_NAMES})
+    mixed = numbered(shipping_box=None, inner_packaging=None, left=None)
+    mixed["01_box.heic"] = iphone_heic(pixels["shipping_box"])
+    mixed["02_inner-packaging.jpg"] = cmyk_jpeg(pixels["inner_packaging"])
+    mixed["07_left-side.png"] = png_with_alpha(pixels["left"])
+    write(ROOT / "export-mix", mixed)
     SCREENS.mkdir(parents=True, exist_ok=True)
     for seed, scene in enumerate(SCENES, start=100):
         (SCREENS / f"{scene}.jpg").write_bytes(jpeg(render_screen_scene(scene, seed, SIZE)))

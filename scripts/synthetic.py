@@ -434,3 +434,51 @@ def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -
     else:
         raise ValueError(f"unknown view {view!r}")
     return _camera(img, rng, size)
+
+
+def _s15(value: float) -> bytes:
+    return round(value * 65536).to_bytes(4, "big", signed=True)
+
+
+def display_p3_icc() -> bytes:
+    """An ICC v2 display profile for Display P3 (the colour space of iPhone photos): P3
+    primaries adapted to D50, D65 white, and the sRGB tone curve, as Apple's profile has."""
+    colorants = {
+        b"rXYZ": (0.515121, 0.241196, -0.001053),
+        b"gXYZ": (0.291977, 0.692245, 0.041885),
+        b"bXYZ": (0.157104, 0.066574, 0.784073),
+        b"wtpt": (0.964203, 1.0, 0.824905),
+    }
+    tags = {sig: b"XYZ \0\0\0\0" + b"".join(_s15(v) for v in xyz) for sig, xyz in colorants.items()}
+    ramp = np.linspace(0, 1, 1024)
+    curve = np.where(ramp <= 0.04045, ramp / 12.92, ((ramp + 0.055) / 1.055) ** 2.4)
+    trc = b"curv\0\0\0\0" + len(ramp).to_bytes(4, "big")
+    trc += np.round(curve * 65535).astype(">u2").tobytes()
+    for sig in (b"rTRC", b"gTRC", b"bTRC"):
+        tags[sig] = trc
+    name = b"Display P3 (image-review test)\0"
+    tags[b"desc"] = (
+        b"desc\0\0\0\0" + len(name).to_bytes(4, "big") + name + bytes(4 + 4 + 2 + 1 + 67)
+    )
+    tags[b"cprt"] = b"text\0\0\0\0" + b"No copyright, use freely\0"
+    table, body = b"", b""
+    offset = 128 + 4 + 12 * len(tags)
+    for sig, data in tags.items():
+        data += bytes(-len(data) % 4)
+        table += sig + (offset + len(body)).to_bytes(4, "big") + len(data).to_bytes(4, "big")
+        body += data
+    size = offset + len(body)
+    header = (
+        size.to_bytes(4, "big")
+        + b"\0\0\0\0"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + (2026).to_bytes(2, "big")  # creation date: 2026-01-01 00:00:00
+        + bytes([0, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+        + b"acsp"
+        + bytes(4 + 4 + 4 + 4 + 8 + 4)
+        + b"".join(_s15(v) for v in colorants[b"wtpt"])
+        + bytes(4 + 16 + 28)
+    )
+    assert len(header) == 128, len(header)
+    return header + len(tags).to_bytes(4, "big") + table + body
