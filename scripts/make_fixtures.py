@@ -136,6 +136,7 @@ def iphone_heic(bgr: np.ndarray) -> bytes:
     exif = Image.Exif()
     exif.get_ifd(0x8825).update({1: "N", 2: (37.0, 46.0, 30.0), 3: "W", 4: (122.0, 25.0, 0.0)})
     exif[0x010F], exif[0x0110] = "Apple", "iPhone 12"
+    exif.get_ifd(0x8769).update({0xA431: "F2LXK0TEST", 0xA430: "Li Wei"})  # serial, owner
     out = io.BytesIO()
     Image.fromarray(rgb).save(
         out, "HEIF", quality=50, icc_profile=display_p3_icc(), exif=exif.tobytes()

@@ -15,7 +15,7 @@ from PIL import Image, ImageCms
 from synthetic import render_view
 
 from image_review.cli import cli
-from image_review.export import ExportError, check_sku, main_view, plan
+from image_review.export import ExportError, check_sku, main_view, plan, upload_jpeg
 from image_review.review import review
 from image_review.views import load_profile
 
@@ -81,6 +81,30 @@ def test_a_display_p3_heic_is_converted_to_srgb_not_stripped_of_its_profile(expo
     expected = _srgb_of_p3(P3_PATCH)
     assert np.abs(patch - expected).max() < 4, (patch, expected)
     assert np.abs(patch - np.asarray(P3_PATCH)).max() > 10  # dropping the profile would fail
+
+
+def test_the_camera_serial_and_owner_name_are_not_exported(exported):
+    folder, out, _ = exported
+    import pillow_heif
+
+    source = Image.Exif()
+    source.load(pillow_heif.open_heif(folder / "01_box.heic").info["exif"])
+    private = source.get_ifd(0x8769)
+    assert private[0xA431] == "F2LXK0TEST" and private[0xA430] == "Li Wei"
+    exported_bytes = (out / "01-shipping-box.jpg").read_bytes()
+    assert b"F2LXK0TEST" not in exported_bytes and b"Li Wei" not in exported_bytes
+    assert b"Apple" not in exported_bytes
+
+
+def test_a_16_bit_photo_is_reduced_to_8_bits():
+    gradient = (np.linspace(0, 65535, 1200 * 900).reshape(900, 1200)).astype(np.uint16)
+    out = io.BytesIO()
+    Image.fromarray(gradient).save(out, "PNG")
+    jpeg_bytes, changes = upload_jpeg(out.getvalue(), "PNG", 10000)
+    assert "16-bit-reduced" in changes
+    with Image.open(io.BytesIO(jpeg_bytes)) as image:
+        pixels = np.asarray(image).astype(int)
+    assert image.mode == "RGB" and abs(pixels[450, 600, 0] - 128) <= 3  # mid-grey stays mid
 
 
 def test_a_rotated_jpeg_comes_out_upright_without_its_location(exported):
