@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -88,12 +88,32 @@ def _badge(finding: Finding) -> str:
     )
 
 
-def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
-    preview = previews.get(photo.file)
-    if preview is None:
+@dataclass(frozen=True)
+class Look:
+    """How photos are drawn: where each one's preview comes from (None: not decoded), and
+    on the seller's local page (`image-review serve`) the views a photo can be moved to."""
+
+    image_src: Callable[[str], str | None]
+    menu: tuple[tuple[str, str], ...] = ()  # (view id, label); empty in a report
+
+
+def embedded(previews: dict[str, bytes]) -> Look:
+    """Previews embedded in the page as data URIs: a report that opens from a USB stick."""
+
+    def src(file: str) -> str | None:
+        preview = previews.get(file)
+        if preview is None:
+            return None
+        return "data:image/jpeg;base64," + base64.b64encode(preview).decode("ascii")
+
+    return Look(src)
+
+
+def _image(photo: PhotoResult, look: Look) -> str:
+    src = look.image_src(photo.file)
+    if src is None:
         word = _("not decoded")
         return f'<div class="noimage">{_e(word)}</div>'
-    data = base64.b64encode(preview).decode("ascii")
     overlay = ""
     screen = photo.measures.get("screen") or {}
     # Outline a lit screen, or the screen of a photo named as showing it on.
@@ -104,33 +124,46 @@ def _image(photo: PhotoResult, previews: dict[str, bytes]) -> str:
             f'<svg viewBox="0 0 {photo.width} {photo.height}" preserveAspectRatio="none">'
             f'<polygon class="quad {_e(screen["state"])}" points="{points}"/></svg>'
         )
-    return (
-        f'<div class="thumb"><img alt="{_e(photo.file)}" '
-        f'src="data:image/jpeg;base64,{data}">{overlay}</div>'
-    )
+    return f'<div class="thumb"><img alt="{_e(photo.file)}" src="{_e(src)}">{overlay}</div>'
 
 
-def _photo(photo: PhotoResult, previews: dict[str, bytes], hint: str = "") -> str:
+def _photo(photo: PhotoResult, look: Look, hint: str = "") -> str:
     badges = "".join(_badge(f) for f in photo.findings)
     note = f'<p class="note">{_e(hint)}</p>' if hint else ""
+    moving = f' draggable="true" data-file="{_e(photo.file)}"' if look.menu else ""
     return (
-        f'<div class="photo">{_image(photo, previews)}'
-        f'<div class="file">{_e(photo.file)}</div>'
+        f'<div class="photo"{moving}>{_image(photo, look)}'
+        f'<div class="file">{_e(photo.file)}</div>{_menu(photo, look)}'
         f'<ul class="badges">{badges}</ul>{note}</div>'
     )
 
 
-def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
+def _menu(photo: PhotoResult, look: Look) -> str:
+    """A menu of the views, to move the photo without dragging (keyboard usable)."""
+    if not look.menu:
+        return ""
+    options = "".join(
+        f'<option value="{_e(view)}"{" selected" if view == photo.view else ""}>{_e(label)}'
+        "</option>"
+        for view, label in look.menu
+    )
+    label = _("View of {file}").format(file=photo.file)
+    return (
+        f'<select class="view-menu" data-file="{_e(photo.file)}" aria-label="{_e(label)}">'
+        f"{options}</select>"
+    )
+
+
+def _slot(slot: Slot, look: Look, profile: Profile) -> str:
     lang = current_language()
     second = second_label_language()
     label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
-    beside = f' <span lang="{_html_lang(second)}">{_e(chinese)}</span>' if chinese != label else ""
+    beside = f' <span lang="{html_lang(second)}">{_e(chinese)}</span>' if chinese != label else ""
     title = f"<h2>{_e(label)}{beside}</h2>"
     status = f'<span class="status">{status_word(slot)}</span>'
     if slot.photos:
         body = "".join(
-            _photo(p, previews, hint=slot.message if slot.passed_over(p) else "")
-            for p in slot.photos
+            _photo(p, look, hint=slot.message if slot.passed_over(p) else "") for p in slot.photos
         )
     else:
         how = profile.view(slot.view).how(lang)
@@ -146,7 +179,7 @@ def _slot(slot: Slot, previews: dict[str, bytes], profile: Profile) -> str:
     )
 
 
-def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
+def _duplicates(review: Review, look: Look) -> str:
     by_file = {p.file: p for p in review.photos}
     pairs = []
     for photo in review.photos:
@@ -154,7 +187,7 @@ def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
             if finding.code in ("duplicate", "repeated-photo") and finding.related:
                 original = by_file[finding.related[0]]
                 pairs.append(
-                    f'<div class="pair">{_photo(original, previews)}{_photo(photo, previews)}'
+                    f'<div class="pair">{_photo(original, look)}{_photo(photo, look)}'
                     f'<p class="note">{_e(finding.message)}</p></div>'
                 )
     if not pairs:
@@ -163,27 +196,26 @@ def _duplicates(review: Review, previews: dict[str, bytes]) -> str:
     return f'<h2 class="section">{title}</h2><div class="pairs">{"".join(pairs)}</div>'
 
 
-def _unassigned(review: Review, previews: dict[str, bytes]) -> str:
-    """The photos with no view, then any other photo no slot shows (a view not required)."""
+def _unassigned(review: Review, look: Look) -> str:
+    """The photos with no view (on the seller's page always, as the tray photos are dragged
+    from and to), then any other photo no slot shows (a view not required)."""
     shown = {p.file for slot in slots(review) for p in slot.photos}
     photos = [p for p in review.photos if p.view == UNASSIGNED]
     others = [p for p in review.photos if p.view != UNASSIGNED and p.file not in shown]
     out = ""
-    if photos:
+    if photos or look.menu:
         cells = "".join(
-            _photo(
-                p, previews, hint=next((f.message for f in p.findings if f.code == UNASSIGNED), "")
-            )
+            _photo(p, look, hint=next((f.advice for f in p.findings if f.code == UNASSIGNED), ""))
             for p in photos
         )
         title = _("Photos with no view")
         out += f'<h2 class="section">{_e(title)}</h2>'
-        out += f'<div class="row unassigned">{cells}</div>'
+        out += f'<div class="row unassigned" data-view="{UNASSIGNED}">{cells}</div>'
     if others:
         cells = "".join(
             _photo(
                 p,
-                previews,
+                look,
                 hint=_("named {view}, which this review does not require").format(view=p.view),
             )
             for p in others
@@ -247,27 +279,47 @@ header.pass,header.fail,.slot.missing{-webkit-print-color-adjust:exact;print-col
 )
 
 
-def render_report(review: Review, strict: bool = False) -> str:
-    """The whole HTML report of one submission (self-contained, UTF-8)."""
-    verdict = review.verdict(strict)
+def title_text(review: Review, strict: bool = False) -> str:
+    """`folder: PASS`, in the current language."""
+    return f"{review.path}: {verdict_word(review.verdict(strict))}"
+
+
+def header_html(review: Review, strict: bool = False, extra: str = "") -> str:
+    """The verdict on top: the title and the counts (and `extra` HTML, on the page)."""
     usable = sum(p.usable for p in review.photos)
     screen = screen_word(review.product.get("has_screen"))
     counts = photo_counts(len(review.photos), usable, screen).strip("()（）")
-    grid = "".join(_slot(slot, review.previews, review.profile) for slot in slots(review))
-    heading = f"{_e(review.path)}: {_e(verdict_word(verdict))}"
     return (
-        f'<!doctype html><html lang="{_html_lang(current_language())}"><head>'
-        '<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{heading}</title><style>{STYLE}</style></head>"
-        f'<body><header class="{verdict}"><h1>{heading}</h1>'
-        f"<p>{_e(counts)}</p></header>"
-        f'<main><div class="grid">{grid}</div>'
-        f"{_duplicates(review, review.previews)}{_unassigned(review, review.previews)}"
-        f"{_submission_findings(review)}</main></body></html>\n"
+        f'<header class="{review.verdict(strict)}"><h1>{_e(title_text(review, strict))}</h1>'
+        f"<p>{_e(counts)}</p>{extra}</header>"
     )
 
 
-def _html_lang(lang: str) -> str:
+def grid_html(review: Review, look: Look) -> str:
+    """One slot per view of the shot list, in order."""
+    cells = "".join(_slot(slot, look, review.profile) for slot in slots(review))
+    return f'<div class="grid">{cells}</div>'
+
+
+def rest_html(review: Review, look: Look) -> str:
+    """Below the grid: copies beside their original, photos with no view, and the findings
+    about the submission as a whole."""
+    return _duplicates(review, look) + _unassigned(review, look) + _submission_findings(review)
+
+
+def render_report(review: Review, strict: bool = False) -> str:
+    """The whole HTML report of one submission (self-contained, UTF-8)."""
+    look = embedded(review.previews)
+    return (
+        f'<!doctype html><html lang="{html_lang(current_language())}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(title_text(review, strict))}</title><style>{STYLE}</style></head>"
+        f"<body>{header_html(review, strict)}"
+        f"<main>{grid_html(review, look)}{rest_html(review, look)}</main></body></html>\n"
+    )
+
+
+def html_lang(lang: str) -> str:
     """The HTML lang attribute of a language: zh-Hans, zh-Hant or en."""
     return {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(lang, "en")
 
@@ -302,7 +354,7 @@ def render_index(rows: Iterable[dict]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     title = _e(_("Reviews"))
     return (
-        f'<!doctype html><html lang="{_html_lang(current_language())}"><head>'
+        f'<!doctype html><html lang="{html_lang(current_language())}"><head>'
         f'<meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}table{{border-collapse:collapse;width:100%}}"
         "td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}"

@@ -215,13 +215,21 @@ def _judge_photo(
     return photo
 
 
-def measure_pairs(examined: list[Examined], threads: int = 1) -> list[Pair]:
+def measure_pairs(
+    examined: list[Examined], threads: int = 1, newcomer: Examined | None = None
+) -> list[Pair]:
     """Every pair of decoded photos that are the same file, or whose fingerprints are
     within MAX_HASH_DISTANCE, with the aligned difference of their pictures (policy-free:
-    any policy up to those limits can be judged from it)."""
+    any policy up to those limits can be judged from it). With `newcomer`, only its pairs
+    with the others (the photos stay in file order within each pair)."""
     decoded = [e for e in examined if e.thumb is not None]
+    if newcomer is None:
+        pairs = list(combinations(decoded, 2))
+    else:
+        others = [e for e in decoded if e is not newcomer] if newcomer.thumb is not None else []
+        pairs = [tuple(sorted((e, newcomer), key=lambda x: x.result.file)) for e in others]
     candidates = []
-    for a, b in combinations(decoded, 2):
+    for a, b in pairs:
         distance = hamming(a.result.measures["dhash"], b.result.measures["dhash"])
         if a.result.sha256 == b.result.sha256 or distance <= MAX_HASH_DISTANCE:
             candidates.append((a, b, distance))

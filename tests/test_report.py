@@ -80,7 +80,7 @@ def test_badges_duplicates_and_unassigned_rows(tmp_path):
     assert "duplicate 0.0" in text and "limit 0.4" in text
     assert page.with_class("pair")  # the copy beside its original
     assert page.with_class("unassigned")
-    assert "IMG_5555.jpg: no view assigned" in " ".join(page.text)  # with its hint
+    assert "no view assigned (its name names no view)" in " ".join(page.text)  # its hint
 
 
 def test_the_page_loads_nothing_from_the_network():
