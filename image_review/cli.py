@@ -117,6 +117,7 @@ def cli() -> None:
         image-review init ./submission       write a submission.toml template
         image-review rejudge M.json --out -  judge a manifest again with other limits
         image-review export ./submission --to ./upload   the upload-ready JPEGs
+        image-review serve ./submission      a local page to drop photos into the views
         image-review schema                  print the manifest's JSON Schema
     """
 
@@ -586,6 +587,71 @@ def export(
         click.echo(_("left out: {file} ({reason})").format(**item), err=True)
     target = out.with_name(out.name + ".zip") if as_zip and out.suffix != ".zip" else out
     click.echo(_("Wrote {count} photos to {path}").format(count=len(written), path=target))
+
+
+@cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="[default: a free port]")
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@SCREEN_OPTION
+@STRICT_OPTION
+@PROFILE_OPTION
+@POLICY_OPTION
+@LANG_OPTION
+def serve(
+    folder: Path | None,
+    port: int,
+    no_browser: bool,
+    screen: str,
+    strict: bool,
+    profile_spec: str,
+    policy_file: Path | None,
+) -> None:
+    """A local page to put a submission together: drop photos, drag each to its view, see
+    the verdict change as you go.
+
+    Photos are copied into FOLDER (a new folder under the current one when not given) and
+    each view is saved in FOLDER/submission.toml at once, so the command line and the page
+    agree. Listens on 127.0.0.1 only; the address printed carries a token every request
+    needs. Ctrl-C stops it. Needs the serve extra: pip install 'image-review[serve]'.
+
+    \b
+    Example:
+        image-review serve ./submission
+        image-review serve --no-browser --port 8765 --lang zh-hans
+    """
+    try:
+        from image_review.serve import serve as run_server
+    except ImportError:  # pragma: no cover - depends on what is installed
+        raise UsageFailure(
+            _("image-review serve needs its extra: pip install 'image-review[serve]'")
+        ) from None
+    profile, policy = _judging(profile_spec, policy_file)
+    target = folder or _new_folder(Path.cwd())
+    if target.exists() and not target.is_dir():
+        raise UsageFailure(_("{folder}: not a folder").format(folder=target))
+
+    def announce(address: str) -> None:
+        click.echo(_("Photos go to {folder}").format(folder=target.resolve()))
+        click.echo(_("Open {address} (Ctrl-C stops)").format(address=address))
+
+    try:
+        run_server(target, profile, policy, port, not no_browser, screen, strict, announce)
+    except OSError as err:
+        raise UsageFailure(
+            _("cannot listen on port {port}: {reason}").format(port=port, reason=err.strerror)
+        ) from None
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _new_folder(parent: Path) -> Path:
+    """`submission`, or `submission-2` ... : the first name not taken."""
+    for number in range(1, 1000):
+        candidate = parent / ("submission" if number == 1 else f"submission-{number}")
+        if not candidate.exists():
+            return candidate
+    raise UsageFailure(_("no free folder name under {folder}").format(folder=parent))
 
 
 @cli.command(name="eval-screen")

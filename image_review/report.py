@@ -124,7 +124,8 @@ def _image(photo: PhotoResult, look: Look) -> str:
             f'<svg viewBox="0 0 {photo.width} {photo.height}" preserveAspectRatio="none">'
             f'<polygon class="quad {_e(screen["state"])}" points="{points}"/></svg>'
         )
-    return f'<div class="thumb"><img alt="{_e(photo.file)}" src="{_e(src)}">{overlay}</div>'
+    size = f' width="{photo.width}" height="{photo.height}"' if photo.width and photo.height else ""
+    return f'<div class="thumb"><img alt="{_e(photo.file)}"{size} src="{_e(src)}">{overlay}</div>'
 
 
 def _photo(photo: PhotoResult, look: Look, hint: str = "") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -64,6 +66,31 @@ class Sidecar:
             for key, files in self.views.items()
         }
         return {"product": self.product.as_dict(), "views": views}
+
+
+def sidecar_text(sidecar: Sidecar) -> str:
+    """The TOML text of a sidecar (what `image-review serve` saves on every change)."""
+
+    def value(item: object) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, list):
+            return "[" + ", ".join(value(i) for i in item) + "]"
+        return json.dumps(item, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+    def key(name: str) -> str:
+        return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else value(name)
+
+    lines = ["[product]"]
+    lines += [f"{k} = {value(v)}" for k, v in sidecar.product.as_dict().items() if v is not None]
+    lines += ["", "[views]"]
+    lines += [
+        f"{key(view)} = {value(files[0] if len(files) == 1 else files)}"
+        for view, files in sidecar.views.items()
+    ]
+    if sidecar.checks:
+        lines += ["", "[checks]", *(f"{k} = {value(v)}" for k, v in sidecar.checks.items())]
+    return "\n".join(lines) + "\n"
 
 
 def _posix(name: str) -> str:

@@ -197,7 +197,7 @@ def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:
     """The sidecar's [views], keyed by view id of the profile."""
     views: dict[str, list[str]] = {}
     for key, files in sidecar.views.items():
-        view = canonical_view(key, profile)
+        view = UNASSIGNED if key == UNASSIGNED else canonical_view(key, profile)
         if view is None:
             raise SidecarError(
                 _(
@@ -247,6 +247,9 @@ def _from_sidecar(
                 )
             elif view == SCREEN_ON:
                 screen_files.append(rel)
+            elif view == UNASSIGNED and rel not in assigned:
+                hint = _("listed under unassigned in {sidecar}").format(sidecar=SIDECAR_NAME)
+                assigned[rel] = Assignment(UNASSIGNED, "sidecar", hint=hint)
             elif rel in assigned:
                 findings.append(
                     Finding(

@@ -1,0 +1,238 @@
+"""The local page's web application (Starlette): the page, its script, and a small JSON API
+over a LiveSubmission. Every request must carry the session's token; the Host must be this
+machine (no DNS rebinding) and a write must come from this page's origin.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from importlib import resources
+from urllib.parse import parse_qs, quote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from image_review.i18n import _, current_language
+from image_review.report import (
+    STYLE,
+    Look,
+    grid_html,
+    header_html,
+    html_lang,
+    rest_html,
+    title_text,
+)
+from image_review.serve.live import LiveSubmission, UploadError
+from image_review.sidecar import SidecarError
+from image_review.terminal import next_step
+from image_review.views import UNASSIGNED
+
+COOKIE = "image_review_token"
+HEADER = "x-image-review-token"
+_SAFE_METHODS = {"GET", "HEAD"}
+
+
+class Guard:
+    """ASGI middleware: 403 unless the request names this machine as its Host, carries the
+    token (query, header or the cookie the page got), and, for a write, comes from this
+    origin."""
+
+    def __init__(self, app: Callable, token: str, port_of: Callable[[], int]) -> None:
+        self.app, self.token, self.port_of = app, token, port_of
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        port = self.port_of()
+        local = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = headers.get("origin")
+        problem = None
+        if headers.get("host") not in local:
+            problem = _("this server answers requests for 127.0.0.1 only")
+        elif (
+            scope["method"] not in _SAFE_METHODS
+            and origin is not None
+            and origin not in {f"http://{host}" for host in local}
+        ):
+            problem = _("a change sent from another site")
+        elif not self._has_token(scope, headers):
+            problem = _("no valid token: open the address the command printed")
+        if problem:
+            return await JSONResponse({"error": problem}, status_code=403)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    def _has_token(self, scope: dict, headers: dict[str, str]) -> bool:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        cookie = SimpleCookie(headers.get("cookie", ""))
+        offered = [
+            *query.get("token", []),
+            headers.get(HEADER, ""),
+            cookie[COOKIE].value if COOKIE in cookie else "",
+        ]
+        return any(secrets.compare_digest(o.encode(), self.token.encode()) for o in offered if o)
+
+
+def create_app(
+    live: LiveSubmission,
+    token: str,
+    port_of: Callable[[], int],
+    screen: str = "auto",
+    strict: bool = False,
+) -> Callable:
+    """The ASGI application serving one submission folder."""
+
+    def state() -> dict:
+        review = live.review(screen)
+        look = Look(lambda file: _preview_url(file, review), _menu(live))
+        has_screen = review.product.get("has_screen")
+        return {
+            "verdict": review.verdict(strict),
+            "title": title_text(review, strict),
+            "header": header_html(review, strict, _header_extra(review, strict, has_screen)),
+            "grid": grid_html(review, look),
+            "rest": rest_html(review, look),
+            "photos": {p.file: p.view for p in review.photos},
+        }
+
+    def _preview_url(file: str, review) -> str | None:
+        if review.previews.get(file) is None:
+            return None
+        return f"/api/preview?file={quote(file)}&v={hash(review.previews[file]) & 0xFFFFFF:x}"
+
+    async def page(request: Request) -> Response:
+        response = HTMLResponse(_page_html())
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    async def script(request: Request) -> Response:
+        text = resources.files("image_review.serve").joinpath("static/page.js").read_text("utf-8")
+        return Response(text, media_type="text/javascript; charset=utf-8")
+
+    async def get_state(request: Request) -> Response:
+        return _json(await _run(state))
+
+    async def upload(request: Request) -> Response:
+        name = request.query_params.get("name", "photo")
+        data = await request.body()
+        file = await _run(lambda: live.add(name, data))
+        return _json({"file": file, **(await _run(state))})
+
+    async def assign(request: Request) -> Response:
+        body = await request.json()
+        file, view = str(body.get("file", "")), str(body.get("view", ""))
+        await _run(lambda: live.assign(file, view))
+        return _json(await _run(state))
+
+    async def product(request: Request) -> Response:
+        body = await request.json()
+        value = body.get("has_screen")
+        if value not in (True, False, None):
+            raise UploadError(_("has_screen must be true, false or null"))
+        await _run(lambda: live.set_has_screen(value))
+        return _json(await _run(state))
+
+    async def preview(request: Request) -> Response:
+        data = live.preview(request.query_params.get("file", ""))
+        if data is None:
+            return Response(status_code=404)
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+    async def refused(request: Request, err: Exception) -> Response:
+        status = err.status if isinstance(err, UploadError) else 400
+        return JSONResponse({"error": str(err)}, status_code=status)
+
+    routes = [
+        Route("/", page),
+        Route("/page.js", script),
+        Route("/api/state", get_state),
+        Route("/api/photos", upload, methods=["POST"]),
+        Route("/api/assign", assign, methods=["POST"]),
+        Route("/api/product", product, methods=["POST"]),
+        Route("/api/preview", preview),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={UploadError: refused, SidecarError: refused, ValueError: refused},
+    )
+    return Guard(app, token, port_of)
+
+
+async def _run(work: Callable[[], object]) -> Awaitable:
+    """Blocking work (decoding, writing) in a worker thread, so the server stays responsive."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(work)
+
+
+def _json(data: object) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+
+
+def _menu(live: LiveSubmission) -> tuple[tuple[str, str], ...]:
+    lang = current_language()
+    views = [(v, live.profile.label(v, lang)) for v in live.profile.all_views]
+    return (*views, (UNASSIGNED, _("No view")))
+
+
+def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
+    checked = " checked" if has_screen else ""
+    label = html.escape(_("The product has a screen"))
+    step = html.escape(next_step(review, strict, review.path))
+    next_word = html.escape(_("Next: "))
+    return (
+        f'<p class="next"><b>{next_word}</b>{step}</p>'
+        f'<label class="has-screen"><input type="checkbox" id="has-screen"{checked}> '
+        f"{label}</label>"
+    )
+
+
+PAGE_STYLE = """
+.drop{border:2px dashed #8a8a90;border-radius:8px;padding:14px;margin:0 0 16px;text-align:center}
+.drop.over{background:#eef5ff;border-color:#2d6cdf}
+.drop button{font:inherit;margin:0 4px}
+#progress{list-style:none;padding:0;margin:8px 0 0;font-size:13px;text-align:left}
+#progress li.error{color:#c0392b}
+.photo[draggable=true]{cursor:grab}.slot.target,.row.unassigned.target{outline:3px solid #2d6cdf}
+.row.unassigned{min-height:120px;border:2px dashed #d0d0d5;border-radius:8px;padding:8px}
+.view-menu{font:inherit;font-size:13px;margin:2px 0 6px;max-width:100%}
+.has-screen{display:inline-block;margin-top:6px}
+"""
+
+
+def _page_html() -> str:
+    words = {
+        "drop": _("Drop photos or a folder here, or"),
+        "pick": _("choose photos"),
+        "folder": _("choose a folder"),
+        "uploading": _("uploading and measuring"),
+        "done": _("measured"),
+        "failed": _("refused"),
+    }
+    lang = current_language()
+    return f"""<!doctype html>
+<html lang="{html_lang(lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>image-review</title><style>{STYLE}{PAGE_STYLE}</style></head>
+<body><div id="header"></div>
+<div class="drop" id="drop">{html.escape(words["drop"])}
+<button type="button" id="pick">{html.escape(words["pick"])}</button>
+<button type="button" id="pick-folder">{html.escape(words["folder"])}</button>
+<input type="file" id="files" multiple hidden accept="image/*,.heic,.heif">
+<input type="file" id="folder" webkitdirectory hidden>
+<ul id="progress" aria-live="polite"></ul></div>
+<main><div id="grid"></div><div id="rest"></div></main>
+<script id="words" type="application/json">{_script_json(words)}</script>
+<script src="/page.js"></script></body></html>
+"""
+
+
+def _script_json(data: object) -> str:
+    """JSON safe inside a <script> element (no `</script>` can end it early)."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")

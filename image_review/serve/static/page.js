@@ -1,0 +1,151 @@
+// The seller's page: drop photos, move them between the views, see the verdict change.
+// The server renders every slot (the same markup as the HTML report); this script only
+// sends what the seller does and swaps in the new rendering.
+"use strict";
+
+const token = new URLSearchParams(location.search).get("token") || "";
+const words = JSON.parse(document.getElementById("words").textContent);
+const MOVE = "text/x-image-review-file";
+const UPLOADS_AT_ONCE = 2;
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ "X-Image-Review-Token": token }, options.headers || {});
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const body = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function show(state) {
+  document.getElementById("header").innerHTML = state.header;
+  document.getElementById("grid").innerHTML = state.grid;
+  document.getElementById("rest").innerHTML = state.rest;
+  document.title = state.title;
+  document.body.dataset.verdict = state.verdict;
+}
+
+async function refresh() {
+  show(await api("/api/state"));
+}
+
+async function assign(file, view) {
+  show(await api("/api/assign", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ file, view }),
+  }));
+}
+
+// Moving photos: drag a photo onto a slot or the tray, or pick its view from its menu.
+document.addEventListener("dragstart", (event) => {
+  const photo = event.target.closest && event.target.closest(".photo[data-file]");
+  if (photo) event.dataTransfer.setData(MOVE, photo.dataset.file);
+});
+
+function targetOf(event) {
+  return event.target.closest && event.target.closest("[data-view]");
+}
+
+document.addEventListener("dragover", (event) => {
+  event.preventDefault(); // photos from the computer may be dropped anywhere
+  document.querySelectorAll(".target").forEach((el) => el.classList.remove("target"));
+  const target = targetOf(event);
+  if (target && event.dataTransfer.types.includes(MOVE)) target.classList.add("target");
+  document.getElementById("drop").classList.toggle("over", event.dataTransfer.types.includes("Files"));
+});
+
+document.addEventListener("dragleave", () => document.getElementById("drop").classList.remove("over"));
+
+document.addEventListener("drop", async (event) => {
+  event.preventDefault();
+  document.getElementById("drop").classList.remove("over");
+  document.querySelectorAll(".target").forEach((el) => el.classList.remove("target"));
+  const moved = event.dataTransfer.getData(MOVE);
+  const target = targetOf(event);
+  if (moved) {
+    if (target) await assign(moved, target.dataset.view).catch(report);
+    return;
+  }
+  const files = await droppedFiles(event.dataTransfer);
+  if (files.length) upload(files);
+});
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select.view-menu")) {
+    assign(event.target.dataset.file, event.target.value).catch(report);
+  } else if (event.target.id === "has-screen") {
+    api("/api/product", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ has_screen: event.target.checked }),
+    }).then(show, report);
+  } else if (event.target.id === "files" || event.target.id === "folder") {
+    upload(Array.from(event.target.files));
+    event.target.value = "";
+  }
+});
+
+document.getElementById("pick").addEventListener("click", () => document.getElementById("files").click());
+document.getElementById("pick-folder").addEventListener("click", () => document.getElementById("folder").click());
+
+// Adding photos: each is sent on its own (a few at a time) and measured as it arrives.
+async function droppedFiles(transfer) {
+  const entries = Array.from(transfer.items || [])
+    .map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry())
+    .filter(Boolean);
+  if (!entries.length) return Array.from(transfer.files || []);
+  const files = [];
+  async function walk(entry) {
+    if (entry.isFile) {
+      files.push(await new Promise((ok, fail) => entry.file(ok, fail)));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+        if (!batch.length) break;
+        for (const child of batch) await walk(child);
+      }
+    }
+  }
+  for (const entry of entries) await walk(entry);
+  return files;
+}
+
+function progressLine(name) {
+  const line = document.createElement("li");
+  line.textContent = `${name}: ${words.uploading}…`;
+  document.getElementById("progress").appendChild(line);
+  return line;
+}
+
+async function upload(files) {
+  const queue = files.map((file) => [file, progressLine(file.name)]);
+  async function worker() {
+    while (queue.length) {
+      const [file, line] = queue.shift();
+      try {
+        const state = await api(`/api/photos?name=${encodeURIComponent(file.name)}`, {
+          method: "POST",
+          headers: { "Content-Type": "application/octet-stream" },
+          body: file,
+        });
+        line.textContent = `${state.file}: ${words.done}`;
+        show(state);
+      } catch (error) {
+        line.textContent = `${file.name}: ${words.failed}: ${error.message}`;
+        line.className = "error";
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: UPLOADS_AT_ONCE }, worker));
+}
+
+function report(error) {
+  const line = progressLine("");
+  line.textContent = error.message;
+  line.className = "error";
+}
+
+// Another tab or the command line may have changed the folder: look again when back.
+window.addEventListener("focus", () => refresh().catch(report));
+refresh().catch(report);

@@ -1,0 +1,258 @@
+"""`image-review serve`: the local page, its security, and a real browser using it."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import tomllib
+from conftest import EXAMPLES
+
+from image_review.policy import load_policy
+from image_review.serve import local_server
+from image_review.serve.live import safe_name
+from image_review.views import load_profile
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Running:
+    """A server of a folder in a thread, and an HTTP client that talks to it."""
+
+    def __init__(self, folder: Path, **policy_changes) -> None:
+        import dataclasses
+
+        policy = dataclasses.replace(load_policy(), **policy_changes)
+        self.server = local_server(folder, load_profile(), policy)
+        parts = urlsplit(self.server.address)
+        self.host, self.port = parts.hostname, parts.port
+        self.token = parts.query.removeprefix("token=")
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def request(self, method, path, body=None, headers=None, token=True, host=None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        sent = {"Host": host or f"127.0.0.1:{self.port}", **(headers or {})}
+        if token:
+            sent["X-Image-Review-Token"] = self.token
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        return response.status, data
+
+    def json(self, method, path, body=None, **kwargs):
+        status, data = self.request(method, path, body, **kwargs)
+        return status, json.loads(data)
+
+    def upload(self, name: str, data: bytes, **kwargs):
+        return self.json("POST", f"/api/photos?name={name}", data, **kwargs)
+
+    def assign(self, file: str, view: str):
+        body = json.dumps({"file": file, "view": view})
+        return self.json("POST", "/api/assign", body, headers={"Content-Type": "application/json"})
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def running(tmp_path):
+    servers = []
+
+    def start(folder: Path | None = None, **policy_changes) -> Running:
+        server = Running(folder or tmp_path / "submission", **policy_changes)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _wait_until_listening(server: Running) -> None:
+    for _ in range(100):
+        try:
+            server.request("GET", "/api/state")
+            return
+        except OSError:
+            threading.Event().wait(0.05)
+
+
+PHOTO = (EXAMPLES / "complete-phone" / "05_front.jpg").read_bytes()
+
+
+def test_every_request_needs_the_token(running):
+    server = running()
+    _wait_until_listening(server)
+    assert server.request("GET", "/api/state", token=False)[0] == 403
+    assert server.request("GET", "/api/state?token=wrong", token=False)[0] == 403
+    assert server.request("GET", f"/api/state?token={server.token}", token=False)[0] == 200
+    status, _ = server.request("GET", f"/?token={server.token}", token=False)
+    assert status == 200
+    cookie = {"Cookie": f"image_review_token={server.token}"}
+    assert server.request("GET", "/api/state", headers=cookie, token=False)[0] == 200
+
+
+def test_a_foreign_host_or_origin_is_refused(running):
+    server = running()
+    _wait_until_listening(server)
+    assert server.request("GET", "/api/state", host="attacker.example")[0] == 403  # rebinding
+    assert server.request("GET", "/api/state", host=f"localhost:{server.port}")[0] == 200
+    foreign = {"Origin": "http://attacker.example"}
+    assert server.upload("a.jpg", PHOTO, headers=foreign)[0] == 403
+    assert not (Path(server.server.folder) / "a.jpg").exists()
+    own = {"Origin": f"http://127.0.0.1:{server.port}"}
+    assert server.upload("a.jpg", PHOTO, headers=own)[0] == 200
+
+
+def test_uploads_are_photos_under_the_cap_and_never_leave_the_folder(running, monkeypatch):
+    server = running(max_file_bytes=len(PHOTO) + 10)
+    _wait_until_listening(server)
+    folder = server.server.folder
+    status, body = server.upload("notes.jpg", b"<html>not a photo</html>")
+    assert status == 415 and "not a photo" in body["error"]
+    status, body = server.upload("big.jpg", PHOTO + bytes(100))
+    assert status == 413
+    for name in ("../escape.jpg", "..%2Fescape.jpg", "sub/dir/x.jpg", "CON.jpg", "submission.toml"):
+        status, body = server.upload(name, PHOTO)
+        assert status == 200, body
+        assert (folder / body["file"]).is_file() and "/" not in body["file"]
+    assert not (folder.parent / "escape.jpg").exists()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        ["escape.jpg", "escape-2.jpg", "x.jpg", "photo-CON.jpg", "photo-submission.toml"]
+    )
+    monkeypatch.setattr("image_review.serve.live.MAX_PHOTOS", 5)
+    status, body = server.upload("one-more.jpg", PHOTO)
+    assert status == 409 and "5 photos" in body["error"]
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("IMG_4031.HEIC", "IMG_4031.HEIC"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\front.jpg", "front.jpg"),
+        ("a\x00b\x1f.jpg", "ab.jpg"),
+        (".hidden.jpg", "hidden.jpg"),
+        ("nul", "photo-nul"),
+        ("外箱.jpg", "外箱.jpg"),
+        ("", "photo"),
+    ],
+)
+def test_names_are_made_safe(name, safe):
+    assert safe_name(name) == safe
+
+
+def test_a_name_clash_never_overwrites(running):
+    server = running()
+    _wait_until_listening(server)
+    other = (EXAMPLES / "complete-phone" / "06_back.jpg").read_bytes()
+    assert server.upload("front.jpg", PHOTO)[1]["file"] == "front.jpg"
+    assert server.upload("front.jpg", other)[1]["file"] == "front-2.jpg"
+    assert (server.server.folder / "front.jpg").read_bytes() == PHOTO
+
+
+def test_a_photo_that_does_not_decode_shows_its_finding(running):
+    server = running()
+    _wait_until_listening(server)
+    status, state = server.upload("broken.jpg", b"\xff\xd8\xff\xe0" + bytes(2000))
+    assert status == 200
+    assert "unreadable" in state["grid"] + state["rest"]
+
+
+def test_two_tabs_do_not_lose_each_others_assignment(running, tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for name in ("IMG_1.jpg", "IMG_2.jpg"):
+        shutil.copy(EXAMPLES / "complete-phone" / "07_left-side.jpg", folder / name)
+    shutil.copy(EXAMPLES / "complete-phone" / "08_right-side.jpg", folder / "IMG_2.jpg")
+    server = running(folder)
+    _wait_until_listening(server)
+    first_tab = server.json("GET", "/api/state")[1]
+    second_tab = server.json("GET", "/api/state")[1]
+    assert first_tab["photos"] == second_tab["photos"]  # both opened before any change
+    assert server.assign("IMG_1.jpg", "left")[0] == 200  # in the first tab
+    status, state = server.assign("IMG_2.jpg", "right")  # in the second, from its old state
+    assert status == 200 and state["photos"] == {"IMG_1.jpg": "left", "IMG_2.jpg": "right"}
+    views = tomllib.loads((folder / "submission.toml").read_text("utf-8"))["views"]
+    assert views == {"left": "IMG_1.jpg", "right": "IMG_2.jpg"}
+    assert server.assign("IMG_1.jpg", "unassigned")[1]["photos"]["IMG_1.jpg"] == "unassigned"
+    assert server.assign("IMG_1.jpg", "kitchen")[0] == 400
+
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path):
+    command = [sys.executable, "-m", "image_review", "serve", str(tmp_path / "s"), "--no-browser"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ
+    )
+    lines = [process.stdout.readline(), process.stdout.readline()]
+    assert "http://127.0.0.1:" in lines[1] and "token=" in lines[1]
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode in (0, 130), stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(running, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    photos = {}
+    for path in sorted((EXAMPLES / "complete-phone").glob("*.jpg")):
+        name = {"07_left-side.jpg": "IMG_4031.jpg", "08_right-side.jpg": "IMG_4032.jpg"}.get(
+            path.name, path.name
+        )
+        photos[name] = base64.b64encode(path.read_bytes()).decode("ascii")
+    server = running()
+    _wait_until_listening(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # Tall enough for the whole page: a drag that scrolls would start where the page
+        # scrolled to, not on the photo.
+        page = browser.new_page(viewport={"width": 1280, "height": 3200})
+        page.goto(server.server.address)
+        page.wait_for_selector("#header header")
+        dropped = page.evaluate_handle(
+            """photos => {
+                const transfer = new DataTransfer();
+                for (const [name, data] of Object.entries(photos)) {
+                    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+                    transfer.items.add(new File([bytes], name, {type: "image/jpeg"}));
+                }
+                return transfer;
+            }""",
+            photos,
+        )
+        page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+        page.wait_for_function(
+            """() => {
+                const lines = [...document.querySelectorAll('#progress li')];
+                return lines.length === 9 && lines.every(li => /measured/.test(li.textContent));
+            }""",
+            timeout=60_000,
+        )
+        assert page.get_attribute("body", "data-verdict") == "fail"
+        assert page.locator(".row.unassigned .photo").count() == 2
+        page.drag_and_drop(
+            '.photo[data-file="IMG_4031.jpg"] img',
+            'section.slot[data-view="left"]',
+        )
+        page.wait_for_selector('section.slot[data-view="left"] .photo[data-file="IMG_4031.jpg"]')
+        page.select_option('select.view-menu[data-file="IMG_4032.jpg"]', "right")  # keyboard way
+        page.wait_for_function("document.body.dataset.verdict === 'pass'", timeout=20_000)
+        assert "PASS" in page.inner_text("#header")
+        browser.close()
+    views = tomllib.loads((server.server.folder / "submission.toml").read_text("utf-8"))["views"]
+    assert views == {"left": "IMG_4031.jpg", "right": "IMG_4032.jpg"}
