@@ -14,7 +14,7 @@ from pathlib import Path
 
 from image_review.i18n import _
 from image_review.imaging import SNIFF_BYTES, DecodeBudget, sniff_format
-from image_review.model import Review
+from image_review.model import Pair, Review
 from image_review.policy import Policy
 from image_review.review import Evidence, Examined, assess, examine, measure_pairs
 from image_review.sidecar import SIDECAR_NAME, Sidecar, read_sidecar, sidecar_text
@@ -58,21 +58,22 @@ class LiveSubmission:
         self.folder, self.profile, self.policy = folder, profile, policy
         self._lock = threading.RLock()
         self._examined: dict[str, tuple[tuple[int, int], Examined]] = {}  # rel -> (stat, ..)
-        self._pairs: dict[tuple[str, str], object] = {}
+        self._pairs: dict[tuple[str, str], Pair] = {}
+        self._measuring: dict[str, threading.Event] = {}
         self._budget = DecodeBudget(policy.decode_budget_pixels)
         folder.mkdir(parents=True, exist_ok=True)
 
     def review(self, screen: str = "auto") -> Review:
         """The review of the folder as it is now: photos new or changed on disk are measured
-        (once), the others judged again from their kept measures."""
+        (once, even when several requests ask at the same time), the others judged again
+        from their kept measures."""
         found = discover(self.folder)
         for photo_file in found.photos:
             self._measure(photo_file)
         with self._lock:
-            present = {p.rel for p in found.photos}
-            for gone in set(self._examined) - present:
-                del self._examined[gone]
-            examined = [self._examined[p.rel][1] for p in found.photos]
+            files = [p for p in found.photos if p.rel in self._examined]  # not vanished
+            examined = [self._examined[p.rel][1] for p in files]
+            present = {p.rel for p in files}
             pairs = [
                 pair
                 for (first, second), pair in sorted(self._pairs.items())
@@ -80,7 +81,7 @@ class LiveSubmission:
             ]
         evidence = Evidence(
             path=self.folder.resolve().name,
-            files=found.photos,
+            files=files,
             photos=[e.result for e in examined],
             pairs=pairs,
             sidecar=read_sidecar(self.folder),
@@ -91,6 +92,8 @@ class LiveSubmission:
         return assess(evidence, self.policy, self.profile, screen)
 
     def _measure(self, photo_file: PhotoFile) -> None:
+        """Decode and measure a photo not measured in its present state; when another
+        request is measuring it already, wait for that one instead."""
         try:
             stat = photo_file.path.stat()
         except OSError:
@@ -100,12 +103,24 @@ class LiveSubmission:
             known = self._examined.get(photo_file.rel)
             if known is not None and known[0] == key:
                 return
-        examined = examine(photo_file, self.policy, preview=True, budget=self._budget)
-        with self._lock:
-            self._examined[photo_file.rel] = (key, examined)
-            others = [e for _key, e in self._examined.values()]
-            for pair in measure_pairs(others, newcomer=examined):
-                self._pairs[(pair.first, pair.second)] = pair
+            busy = self._measuring.get(photo_file.rel)
+            if busy is None:
+                self._measuring[photo_file.rel] = threading.Event()
+        if busy is not None:
+            busy.wait()
+            return
+        try:
+            examined = examine(photo_file, self.policy, preview=True, budget=self._budget)
+            with self._lock:
+                self._examined[photo_file.rel] = (key, examined)
+                others = [e for _key, e in self._examined.values()]
+            pairs = measure_pairs(others, newcomer=examined)
+            with self._lock:
+                for pair in pairs:
+                    self._pairs[(pair.first, pair.second)] = pair
+        finally:
+            with self._lock:
+                self._measuring.pop(photo_file.rel).set()
 
     def preview(self, file: str) -> bytes | None:
         with self._lock:
@@ -138,7 +153,7 @@ class LiveSubmission:
                     409,
                 )
             path = _write_new(self.folder, safe_name(name), data)
-        self.review()  # measures it now, so the page shows it at once
+        self._measure(PhotoFile(path.name, path, len(data), sniff_format(data[:SNIFF_BYTES])))
         return path.name
 
     def assign(self, file: str, view: str) -> None:

@@ -118,19 +118,25 @@ function progressLine(name) {
   return line;
 }
 
+const SHOW_EVERY_MS = 1500; // while photos arrive, the slots are drawn again at most this often
+
 async function upload(files) {
   const queue = files.map((file) => [file, progressLine(file.name)]);
+  let shown = Date.now();
   async function worker() {
     while (queue.length) {
       const [file, line] = queue.shift();
       try {
-        const state = await api(`/api/photos?name=${encodeURIComponent(file.name)}`, {
+        const added = await api(`/api/photos?name=${encodeURIComponent(file.name)}`, {
           method: "POST",
           headers: { "Content-Type": "application/octet-stream" },
           body: file,
         });
-        line.textContent = `${state.file}: ${words.done}`;
-        show(state);
+        line.textContent = `${added.file}: ${words.done}`;
+        if (Date.now() - shown > SHOW_EVERY_MS) {
+          shown = Date.now();
+          await refresh();
+        }
       } catch (error) {
         line.textContent = `${file.name}: ${words.failed}: ${error.message}`;
         line.className = "error";
@@ -138,6 +144,7 @@ async function upload(files) {
     }
   }
   await Promise.all(Array.from({ length: UPLOADS_AT_ONCE }, worker));
+  await refresh();
 }
 
 function report(error) {
