@@ -167,8 +167,9 @@ def test_a_name_clash_never_overwrites(running):
 def test_a_photo_that_does_not_decode_shows_its_finding(running):
     server = running()
     _wait_until_listening(server)
-    status, state = server.upload("broken.jpg", b"\xff\xd8\xff\xe0" + bytes(2000))
-    assert status == 200
+    status, added = server.upload("broken.jpg", b"\xff\xd8\xff\xe0" + bytes(2000))
+    assert status == 200 and added == {"file": "broken.jpg"}
+    state = server.json("GET", "/api/state")[1]
     assert "unreadable" in state["grid"] + state["rest"]
 
 
@@ -243,6 +244,7 @@ def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(r
             }""",
             timeout=60_000,
         )
+        page.wait_for_function("document.querySelectorAll('.photo[data-file]').length === 9")
         assert page.get_attribute("body", "data-verdict") == "fail"
         assert page.locator(".row.unassigned .photo").count() == 2
         page.drag_and_drop(
