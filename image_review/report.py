@@ -205,10 +205,7 @@ def _unassigned(review: Review, look: Look) -> str:
     others = [p for p in review.photos if p.view != UNASSIGNED and p.file not in shown]
     out = ""
     if photos or look.menu:
-        cells = "".join(
-            _photo(p, look, hint=next((f.advice for f in p.findings if f.code == UNASSIGNED), ""))
-            for p in photos
-        )
+        cells = "".join(_photo(p, look) for p in photos)  # its badge says why
         title = _("Photos with no view")
         out += f'<h2 class="section">{_e(title)}</h2>'
         out += f'<div class="row unassigned" data-view="{UNASSIGNED}">{cells}</div>'

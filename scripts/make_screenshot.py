@@ -2,7 +2,8 @@
 index rendered in headless Chromium, and a contact sheet.
 
     python scripts/make_screenshot.py      # writes docs/report.png, docs/report-zh.png,
-                                           # docs/index.png and docs/contact-sheet.jpg
+                                           # docs/index.png, docs/contact-sheet.jpg and
+                                           # docs/serve.png (the local page, via Playwright)
 
 Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-zenhei, for the Chinese labels).
 """
@@ -75,7 +76,36 @@ def main() -> None:
             shutil.copytree(examples / name, root / name)
         review_batch(root, Path(work) / "out", jobs=1, report=True)
         screenshot(Path(work) / "out" / "index.html", docs / "index.png", (1100, 420))
+        serve_screenshot(examples / "complete-phone", Path(work) / "page", docs / "serve.png")
     print(f"wrote the pictures of the README to {docs}")
+
+
+def serve_screenshot(example: Path, folder: Path, output: Path) -> None:
+    """The local page of `image-review serve` with two photos still in the tray."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from image_review.policy import load_policy
+    from image_review.serve import local_server
+    from image_review.views import load_profile
+
+    shutil.copytree(example, folder)
+    (folder / "07_left-side.jpg").rename(folder / "IMG_4031.jpg")
+    (folder / "08_right-side.jpg").rename(folder / "IMG_4032.jpg")
+    server = local_server(folder, load_profile(), load_policy())
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1500})
+        page.goto(server.address)
+        page.wait_for_function("document.querySelectorAll('.photo[data-file] img').length === 9")
+        page.wait_for_function("[...document.images].every(image => image.complete)")
+        page.screenshot(path=str(output), full_page=True)
+        browser.close()
+    server.stop()
+    thread.join(10)
 
 
 if __name__ == "__main__":

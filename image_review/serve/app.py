@@ -184,7 +184,14 @@ def _menu(live: LiveSubmission) -> tuple[tuple[str, str], ...]:
 def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
     checked = " checked" if has_screen else ""
     label = html.escape(_("The product has a screen"))
-    step = html.escape(next_step(review, strict, review.path))
+    placing = any(p.view == UNASSIGNED for p in review.photos) and any(
+        r.id.startswith("view.") and r.status == "fail" for r in review.requirements
+    )
+    step = html.escape(
+        _("drag each photo with no view onto the slot it shows, or pick its view in its menu")
+        if placing
+        else next_step(review, strict, review.path)
+    )
     next_word = html.escape(_("Next: "))
     return (
         f'<p class="next"><b>{next_word}</b>{step}</p>'
