@@ -7,6 +7,7 @@ atomically; a run killed at any moment and resumed with `resume=True` loses noth
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -14,6 +15,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -219,12 +221,21 @@ def review_batch(
     report: bool = False,
     profile: Profile | None = None,
     lang: str = "en",
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Review every submission under ROOT into OUT; return how many passed and failed.
 
-    `progress(done, total)` is called after each submission.
+    `jobs` worker processes of this machine do the work, or, with `scheduler`, the Dask
+    cluster at that address (`local:N` starts one of N workers here); the outputs are the
+    same. `progress(done, total)` is called after each submission.
     """
     root, out_dir = Path(root), Path(out_dir)
+    if scheduler is not None and not re.match(
+        r"^(local:\d+|(tcp|tls|inproc|ucx)://\S+)$", scheduler
+    ):
+        raise BatchError(
+            _("--scheduler {address}: give tcp://host:port or local:N").format(address=scheduler)
+        )
     submissions = find_submissions(root)
     if out_dir.resolve().is_relative_to(root.resolve()):
         raise BatchError(
@@ -246,10 +257,11 @@ def review_batch(
     if progress:
         progress(done, len(all_jobs))
     settings = (policy, screen, strict, report, profile, lang)
-    for _row in _run(todo, settings, jobs or os.cpu_count() or 1):
-        done += 1
-        if progress:
-            progress(done, len(all_jobs))
+    with _engine(todo, settings, jobs or os.cpu_count() or 1, scheduler) as rows:
+        for _row in rows:
+            done += 1
+            if progress:
+                progress(done, len(all_jobs))
     with language(lang):
         counts = write_summaries(out_dir, all_jobs)
         if report:
@@ -258,6 +270,20 @@ def review_batch(
             rows = (_saved_row(j) for j in sorted(all_jobs, key=lambda j: j.name))
             write_atomic(out_dir / "index.html", render_index(rows).encode("utf-8"))
     return counts
+
+
+@contextlib.contextmanager
+def _engine(
+    jobs: list[Job], settings: tuple, workers: int, scheduler: str | None
+) -> Iterator[Iterator[dict[str, Any]]]:
+    """The rows of the jobs as they finish: from the built-in pool, or from Dask."""
+    if scheduler is None:
+        yield _run(jobs, settings, workers)
+        return
+    from image_review.dask_engine import client_for, run_on_dask
+
+    with client_for(scheduler) as client:
+        yield run_on_dask(jobs, settings, client)
 
 
 def _run(jobs: list[Job], settings: tuple, workers: int) -> Iterator:

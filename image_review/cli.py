@@ -312,6 +312,13 @@ def init(submission: Path, force: bool, profile_spec: str) -> None:
 )
 @click.option("--resume", is_flag=True, help="Skip submissions reviewed before, unchanged since.")
 @click.option(
+    "--scheduler",
+    metavar="ADDRESS|local:N",
+    help="Run each review as a task on the Dask cluster at ADDRESS (tcp://host:8786), or on "
+    "N worker processes started here (local:N). Workers must see ROOT and OUT_DIR at the "
+    "same paths. Needs the dask extra.",
+)
+@click.option(
     "--report",
     is_flag=True,
     help="Also write OUT_DIR/<submission>/report.html and OUT_DIR/index.html.",
@@ -326,6 +333,7 @@ def batch(
     out_dir: Path,
     jobs: int | None,
     resume: bool,
+    scheduler: str | None,
     report: bool,
     screen: str,
     strict: bool,
@@ -344,8 +352,11 @@ def batch(
     Example:
         image-review batch ./submissions --out-dir ./reviews
         image-review batch ./submissions --out-dir ./reviews --resume --jobs 2
+        image-review batch /shared/submissions --out-dir /shared/reviews \\
+            --scheduler tcp://scheduler.example:8786
     """
     from image_review.batch import BatchError, review_batch
+    from image_review.dask_engine import DaskMissing
 
     profile, policy = _judging(profile_spec, policy_file)
     try:
@@ -362,8 +373,9 @@ def batch(
                 progress=progress.update,
                 profile=profile,
                 lang=current_language(),
+                scheduler=scheduler,
             )
-    except BatchError as err:
+    except (BatchError, DaskMissing) as err:
         raise UsageFailure(str(err)) from None
     except OSError as err:
         raise UsageFailure(f"{err.filename or out_dir}: {err.strerror}") from None
