@@ -83,7 +83,7 @@ def main(check: bool = False) -> int:
         wanted = {po: _po_bytes(catalog), mo: _mo_bytes(catalog)}
         for path, data in wanted.items():
             current = path.read_bytes() if path.is_file() else b""
-            if _without_dates(current) != _without_dates(data):
+            if _essence(current) != _essence(data):
                 stale.append(path)
                 if not check:
                     path.parent.mkdir(parents=True, exist_ok=True)
