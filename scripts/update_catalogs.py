@@ -93,9 +93,11 @@ def main(check: bool = False) -> int:
     return 1 if check and stale else 0
 
 
-def _without_dates(data: bytes) -> bytes:
-    """A .po file without its creation and revision dates (they change on every run)."""
-    return b"\n".join(line for line in data.split(b"\n") if b"-Date:" not in line)
+def _essence(data: bytes) -> bytes:
+    """A catalog without its dates and the source lines of each message (they change on
+    every run and with every edit of the code): what differs is a message or a translation."""
+    kept = (line for line in data.split(b"\n") if b"-Date:" not in line)
+    return b"\n".join(line for line in kept if not line.startswith(b"#:"))
 
 
 if __name__ == "__main__":
