@@ -237,3 +237,20 @@ def test_further_photos_of_a_view_follow_its_first(example):
     assert names[3:6] == ["04-bottom.jpg", "05-bottom-2.jpg", "06-front.jpg"], names
     assert planned[4].photo.file == "bottom close-up.jpg"
     assert [item["file"] for item in left_out] == ["top-2.jpg"]
+
+
+@pytest.mark.parametrize("options", [{"progressive": True}, {"restart_marker_blocks": 4}])
+def test_a_kept_jpeg_loses_its_metadata_and_any_trailer_but_no_pixel(options):
+    pixels = np.random.default_rng(0).integers(0, 255, (600, 800, 3)).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x010F] = "MakerOfCamera"
+    exif.get_ifd(0x8825).update({1: "N", 2: (1.0, 2.0, 3.0)})
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=85, exif=exif.tobytes(), **options)
+    data = out.getvalue() + b"PHONE-TRAILER\xff\xd8second image\xff\xd9"  # after the end
+    jpeg_bytes, changes = upload_jpeg(data, "JPEG", 10000)
+    assert changes == ["metadata-removed"]
+    assert b"MakerOfCamera" not in jpeg_bytes and b"PHONE-TRAILER" not in jpeg_bytes
+    with Image.open(io.BytesIO(data)) as a, Image.open(io.BytesIO(jpeg_bytes)) as b:
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+        assert not b.getexif()
