@@ -568,7 +568,7 @@ def export(
         image-review export ./submission --to ./upload
         image-review export ./submission --to ./upload --zip --naming amazon --sku B0ABCD1234
     """
-    from image_review.export import ExportError, check_sku
+    from image_review.export import ExportError, check_sku, export_target
     from image_review.export import export as run_export
     from image_review.review import review as run_review
     from image_review.sidecar import SidecarError
@@ -597,8 +597,11 @@ def export(
         click.echo(f"{item.file}  <-  {item.source}  ({', '.join(item.changes)})")
     for item in left_out:
         click.echo(_("left out: {file} ({reason})").format(**item), err=True)
-    target = out.with_name(out.name + ".zip") if as_zip and out.suffix != ".zip" else out
-    click.echo(_("Wrote {count} photos to {path}").format(count=len(written), path=target))
+    click.echo(
+        _("Wrote {count} photos to {path}").format(
+            count=len(written), path=export_target(out, as_zip)
+        )
+    )
 
 
 @cli.command()

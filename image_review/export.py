@@ -12,6 +12,7 @@ leaves nothing behind, and the submission folder is only read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -131,15 +132,15 @@ def plan(review: Review, naming: str = "views", sku: str | None = None):
     return named, left_out
 
 
-_SRGB: bytes | None = None
-
-
+@functools.cache
 def srgb_profile() -> bytes:
     """The sRGB ICC profile written into every exported JPEG (LittleCMS's, 588 bytes)."""
-    global _SRGB
-    if _SRGB is None:
-        _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    return _SRGB
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def export_target(out: Path, as_zip: bool) -> Path:
+    """Where the set goes: OUT, or OUT.zip with `as_zip`."""
+    return out.with_name(out.name + ".zip") if as_zip and out.suffix != ".zip" else out
 
 
 def _is_srgb(icc: bytes | None) -> bool:
@@ -314,7 +315,7 @@ def export(
     Raises ExportError (nothing written) when OUT exists and not `force`, when OUT lies in
     the submission folder, or when a photo cannot be read or decoded at full size.
     """
-    target = out.with_name(out.name + ".zip") if as_zip and out.suffix != ".zip" else out
+    target = export_target(out, as_zip)
     if target.resolve().is_relative_to(folder.resolve()):
         raise ExportError(
             _("{path}: the export must not go inside the submission folder {folder}").format(

@@ -33,6 +33,11 @@ def photo_bytes(
     return out.getvalue()
 
 
+def manifest_times(out: Path) -> dict[str, int]:
+    """When each submission's manifest under a batch's OUT_DIR was last written."""
+    return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
+
+
 @pytest.fixture
 def example(tmp_path: Path):
     """Copy a committed example submission into a temporary folder and return its path."""

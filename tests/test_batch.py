@@ -8,7 +8,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from conftest import EXAMPLES, manifest_times
 
 from image_review.batch import BatchError, find_submissions, review_batch
 from image_review.cli import cli
@@ -73,13 +73,10 @@ def test_resume_skips_unchanged_and_redoes_changed(root, tmp_path):
     out = tmp_path / "out"
     review_batch(root, out, jobs=1)
 
-    def stamps():
-        return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
-
-    before = stamps()
+    before = manifest_times(out)
     (root / "heic" / "01 Box.HEIC").unlink()
     review_batch(root, out, jobs=1, resume=True)
-    after = stamps()
+    after = manifest_times(out)
     assert after["complete-phone"] == before["complete-phone"]  # skipped
     assert after["heic"] != before["heic"]  # its input changed: reviewed again
     heic = next(r for r in read_rows(out) if r["submission"] == "heic")
@@ -92,15 +89,12 @@ def test_resume_reviews_again_under_another_profile_policy_or_language(root, tmp
     out = tmp_path / "out"
     review_batch(root, out, jobs=1)
 
-    def stamps():
-        return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
-
-    before = stamps()
+    before = manifest_times(out)
     review_batch(root, out, jobs=1, resume=True)
-    assert stamps() == before  # same settings: nothing to do
+    assert manifest_times(out) == before  # same settings: nothing to do
     au = load_profile("renewed-au")
     review_batch(root, out, jobs=1, resume=True, profile=au, lang="zh-hans")
-    after = stamps()
+    after = manifest_times(out)
     assert all(after[name] != before[name] for name in before)
     manifest = json.loads((out / "complete-phone" / "review-manifest.json").read_text("utf-8"))
     assert manifest["profile"]["name"] == "renewed-au" and manifest["lang"] == "zh-hans"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from conftest import EXAMPLES, manifest_times
 
 from image_review.batch import review_batch
 from image_review.cli import cli
@@ -60,7 +60,7 @@ def test_dask_writes_the_same_bytes_as_the_built_in_pool(root, tmp_path, cluster
 def test_resume_on_dask_reviews_only_what_changed(root, tmp_path, cluster):
     out = tmp_path / "out"
     review_batch(root, out, scheduler=cluster.scheduler_address)
-    stamps = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
+    stamps = manifest_times(out)
     (root / "blurry" / "03_top.jpg").unlink()
     done = []
     review_batch(
@@ -70,7 +70,7 @@ def test_resume_on_dask_reviews_only_what_changed(root, tmp_path, cluster):
         scheduler=cluster.scheduler_address,
         progress=lambda d, t: done.append((d, t)),
     )
-    after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
+    after = manifest_times(out)
     changed = sorted(name for name in stamps if after[name] != stamps[name])
     assert changed == ["blurry"]
     assert done[0] == (5, 6) and done[-1] == (6, 6)  # progress fed as results arrive

@@ -130,7 +130,8 @@ class LiveSubmission:
     def add(self, name: str, data: bytes) -> str:
         """Save one uploaded photo into the folder under a safe name that overwrites
         nothing, and measure it; return its name. Raises UploadError."""
-        if sniff_format(data[:SNIFF_BYTES]) is None:
+        fmt = sniff_format(data[:SNIFF_BYTES])
+        if fmt is None:
             raise UploadError(
                 _("{name}: not a photo (JPEG, PNG, HEIC, WebP, GIF, TIFF or BMP)").format(
                     name=name
@@ -153,7 +154,7 @@ class LiveSubmission:
                     409,
                 )
             path = _write_new(self.folder, safe_name(name), data)
-        self._measure(PhotoFile(path.name, path, len(data), sniff_format(data[:SNIFF_BYTES])))
+        self._measure(PhotoFile(path.name, path, len(data), fmt))
         return path.name
 
     def assign(self, file: str, view: str) -> None:
@@ -162,9 +163,7 @@ class LiveSubmission:
         if view != UNASSIGNED and canonical_view(view, self.profile) != view:
             raise UploadError(_("{view}: not a view of this shot list").format(view=view))
         with self._lock:
-            if not (self.folder / file).is_file() or file not in {
-                p.rel for p in discover(self.folder).photos
-            }:
+            if file not in {p.rel for p in discover(self.folder).photos}:
                 raise UploadError(_("{name}: no such photo in the folder").format(name=file), 404)
             sidecar = read_sidecar(self.folder) or Sidecar()
             views = {
