@@ -4,14 +4,16 @@
 
 The corpus of benchmarks/bench_speed.py: 24 submissions of 9 JPEGs of 4032x3024. Prints,
 measured in this one run: the wall time of `--jobs 2` and of `--scheduler local:2` (the
-cluster's start included, then without it), the task overhead per submission, the cost of
-one submission, and from those a projection of submissions an hour for N workers, with
-where the client and a shared filesystem would become the limit.
+cluster's start included, then without it), in ROUNDS alternating rounds (this machine's
+noise is about 5%: each round's ratio, then the medians), the task overhead per
+submission, the cost of one submission, and from those a projection of submissions an
+hour for N workers, with where the client and a shared filesystem would become the limit.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speed import TOOL, batch_root, make_submission
 
 SUBMISSIONS = 24
+ROUNDS = 3
 
 
 def wall(command: list[str]) -> float:
@@ -51,16 +54,24 @@ def main() -> None:
         batch_root(root, photos, SUBMISSIONS)
         base = [*TOOL, "batch", str(root), "--out-dir"]
         wall([*base, str(work / "warm"), "--jobs", "2"])  # file cache warm, as for both below
-        pool = wall([*base, str(work / "pool"), "--jobs", "2"])
-        dask = wall([*base, str(work / "dask"), "--scheduler", "local:2"])
-        start = cluster_start()
+        rounds = []
+        for n in range(ROUNDS):
+            pool = wall([*base, str(work / f"pool{n}"), "--jobs", "2"])
+            dask = wall([*base, str(work / f"dask{n}"), "--scheduler", "local:2"])
+            rounds.append((pool, dask))
+        start = statistics.median(cluster_start() for _ in range(ROUNDS))
+    pool = statistics.median(p for p, _ in rounds)
+    dask = statistics.median(d for _, d in rounds)
+    ratio = statistics.median(d / p for p, d in rounds)
     tasks = dask - start
     per_submission = pool * 2 / SUBMISSIONS  # one worker's seconds for one submission
     overhead = (tasks - pool) / SUBMISSIONS
     print(f"{SUBMISSIONS} submissions of 9 JPEGs 4032x3024 ({megabytes:.0f} MB each), 2 CPUs")
+    for n, (p, d) in enumerate(rounds, start=1):
+        print(f"round {n}: --jobs 2 {p:.1f} s, --scheduler local:2 {d:.1f} s ({d / p:.2f}x)")
     print(
-        f"--jobs 2: {pool:.1f} s; --scheduler local:2: {dask:.1f} s "
-        f"({dask / pool:.2f}x, target <= 1.15), of which starting the cluster {start:.1f} s"
+        f"median: --jobs 2 {pool:.1f} s; --scheduler local:2 {dask:.1f} s "
+        f"({ratio:.2f}x, target <= 1.15), of which starting the cluster {start:.2f} s"
     )
     print(
         f"without the start: {tasks:.1f} s ({tasks / pool:.2f}x); task overhead "

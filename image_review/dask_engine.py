@@ -9,6 +9,8 @@ as the client (a shared filesystem).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -18,12 +20,22 @@ from image_review.i18n import _
 
 LOCAL = "local:"
 TASKS_PER_WORKER = 2  # in flight at once: enough to keep a worker busy, memory stays flat
-# Settings of the local workers, each measured on 12 MP submissions. Dask starts workers
-# with MALLOC_TRIM_THRESHOLD_=65536: memory goes back to the system at once and each
-# photo's large buffers are mapped and faulted in anew (a review took 0.65 s in such a
-# worker, 0.59 s with a high threshold). A cluster of your own may set the same.
+# The environment of the local workers. A review runs in a worker's thread, not its main
+# thread, and Dask's own default MALLOC_TRIM_THRESHOLD_=65536 also fixes glibc's mmap
+# threshold: each photo's large buffers were mapped and faulted in anew, in a malloc arena
+# of their own. Glibc's defaults with one arena, as a review has in a process pool, took
+# a review from 0.58 s of CPU to 0.53 s (bench_dask.py). A cluster of your own may set
+# the same. The thread counts are Dask's defaults.
+WORKER_ENVIRONMENT = {
+    "MALLOC_ARENA_MAX": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
+# What a worker imports, once, in the fork server the local workers are forked from.
+WORKER_IMPORTS = ["distributed", "image_review.batch", "cv2"]
 LOCAL_WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 2**30,
+    "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT,  # for a restarted server
     "distributed.worker.profile.enabled": False,  # a stack sample every 10 ms otherwise
     # The event loop's own checks wake it (and take the GIL from the review) every 20 and
     # 500 ms otherwise: 14.7 s of reviews became 14.1 s for 24 submissions.
@@ -55,11 +67,41 @@ def _review_task(job, settings: tuple) -> dict[str, Any]:
     return review_one(job, *settings)
 
 
+def _start_fork_server() -> bool:
+    """Start multiprocessing's fork server for the local workers, in the background: it
+    imports WORKER_IMPORTS while this process imports Dask, and each worker then starts as
+    a fork of it, already imported (0.3 s sooner than a spawned worker, and a fork of a
+    process that runs no thread). It ignores Ctrl-C, and so do the workers: the terminal
+    sends Ctrl-C to every process of the group, and the batch, not each worker, decides
+    what stops. False where there is no fork server (Windows); the workers are spawned."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_IMPORTS)
+    with _environment(WORKER_ENVIRONMENT), _ctrl_c_ignored():
+        forkserver.ensure_running()
+    return True
+
+
 @contextlib.contextmanager
-def _workers_ignore_ctrl_c() -> Iterator[None]:
-    """Start processes that ignore Ctrl-C (an ignored signal stays ignored in a child):
-    the terminal sends it to every process of the group, and the batch, not each worker,
-    decides what stops."""
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """The variables set, where the user has not set them, for the processes started in
+    the block."""
+    added = {k: v for k, v in variables.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C ignored in the block, and in the processes started in it (an ignored signal
+    stays ignored in a child)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -74,10 +116,15 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
 def client_for(scheduler: str) -> Iterator[Any]:
     """A client of the cluster at `scheduler` (tcp://host:port), or of a LocalCluster of N
     single-threaded worker processes for `local:N`; closed on leaving."""
+    local = scheduler.startswith(LOCAL)
+    forked = local and importlib.util.find_spec("distributed") and _start_fork_server()
     dask, distributed = _distributed()
-    if scheduler.startswith(LOCAL):
+    if local:
         workers = int(scheduler.removeprefix(LOCAL) or 1)
-        with _workers_ignore_ctrl_c(), dask.config.set(LOCAL_WORKER_CONFIG):
+        config = dict(LOCAL_WORKER_CONFIG)
+        if forked:
+            config["distributed.worker.multiprocessing-method"] = "forkserver"
+        with _ctrl_c_ignored(), dask.config.set(config):
             cluster = distributed.LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,

@@ -130,6 +130,28 @@ def test_help_and_the_built_in_pool_do_not_import_dask(root, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_local_workers_start_imported_with_their_settings():
+    """local:N workers are forked from a server that imported the review, carry the
+    environment measured for it, ignore Ctrl-C, and leave a variable the user set alone."""
+    code = (
+        "import os, signal, sys\n"
+        "from image_review.dask_engine import client_for\n"
+        "def state():\n"
+        "    return (os.environ.get('MALLOC_ARENA_MAX'), os.environ.get('OMP_NUM_THREADS'),\n"
+        "            'MALLOC_TRIM_THRESHOLD_' in os.environ, 'image_review.batch' in sys.modules,\n"
+        "            signal.getsignal(signal.SIGINT) == signal.SIG_IGN)\n"
+        "with client_for('local:2') as client:\n"
+        "    print(sorted(set(client.run(state).values())))\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "3"}
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[('1', '3', False, True, True)]"
+
+
 def test_ctrl_c_cancels_the_tasks_and_resume_finishes(tmp_path):
     import time
 
