@@ -76,6 +76,24 @@ def test_resume_on_dask_reviews_only_what_changed(root, tmp_path, cluster):
     assert done[0] == (5, 6) and done[-1] == (6, 6)  # progress fed as results arrive
 
 
+def test_at_most_two_tasks_a_worker_are_on_the_cluster(tmp_path, cluster):
+    """A root is never submitted at once: the scheduler holds at most 2 tasks a worker."""
+    base = tmp_path / "in"
+    for i in range(12):
+        shutil.copytree(EXAMPLES / "complete-phone", base / f"s{i:02d}")
+    held = []
+    with distributed.Client(cluster) as client:
+
+        def progress(done: int, total: int) -> None:
+            held.append(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
+
+        counts = review_batch(
+            base, tmp_path / "out", scheduler=cluster.scheduler_address, progress=progress
+        )
+    assert counts.passed == 12 and len(held) == 13
+    assert 0 < max(held) <= 2 * 2
+
+
 def test_a_killed_worker_loses_no_submission(tmp_path):
     base = tmp_path / "in"
     for i in range(12):
