@@ -35,7 +35,8 @@ WORKER_ENVIRONMENT = {
 # What a worker imports, once, in the fork server the local workers are forked from.
 WORKER_IMPORTS = ["distributed", "image_review.batch", "cv2"]
 LOCAL_WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT,  # for a restarted server
+    # For workers spawned where there is no fork server, and a fork server restarted.
+    "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT,
     "distributed.worker.profile.enabled": False,  # a stack sample every 10 ms otherwise
     # The event loop's own checks wake it (and take the GIL from the review) every 20 and
     # 500 ms otherwise: 14.7 s of reviews became 14.1 s for 24 submissions.
@@ -73,7 +74,8 @@ def _start_fork_server() -> bool:
     a fork of it, already imported (0.3 s sooner than a spawned worker, and a fork of a
     process that runs no thread). It ignores Ctrl-C, and so do the workers: the terminal
     sends Ctrl-C to every process of the group, and the batch, not each worker, decides
-    what stops. False where there is no fork server (Windows); the workers are spawned."""
+    what stops. False where there is no fork server (Windows); the workers are spawned.
+    A fork server this process already runs is used as it is."""
     import multiprocessing
     from multiprocessing import forkserver
 
