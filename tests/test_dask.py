@@ -40,6 +40,15 @@ def root(tmp_path):
     return base
 
 
+@pytest.fixture
+def twelve(tmp_path) -> Path:
+    """A root of 12 copies of the complete example: long enough to act on mid-run."""
+    base = tmp_path / "in"
+    for i in range(12):
+        shutil.copytree(EXAMPLES / "complete-phone", base / f"s{i:02d}")
+    return base
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
@@ -76,12 +85,9 @@ def test_resume_on_dask_reviews_only_what_changed(root, tmp_path, cluster):
     assert done[0] == (5, 6) and done[-1] == (6, 6)  # progress fed as results arrive
 
 
-def test_at_most_two_tasks_a_worker_are_on_the_cluster(tmp_path, cluster):
+def test_at_most_two_tasks_a_worker_are_on_the_cluster(twelve, tmp_path, cluster):
     """A root is never submitted at once: at most 2 unfinished tasks a worker are on the
     scheduler (a finished one is released a moment later)."""
-    base = tmp_path / "in"
-    for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", base / f"s{i:02d}")
     held = []
 
     def unfinished(dask_scheduler) -> int:
@@ -93,16 +99,13 @@ def test_at_most_two_tasks_a_worker_are_on_the_cluster(tmp_path, cluster):
             held.append(client.run_on_scheduler(unfinished))
 
         counts = review_batch(
-            base, tmp_path / "out", scheduler=cluster.scheduler_address, progress=progress
+            twelve, tmp_path / "out", scheduler=cluster.scheduler_address, progress=progress
         )
     assert counts.passed == 12 and len(held) == 13
     assert 0 < max(held) <= 2 * 2
 
 
-def test_a_killed_worker_loses_no_submission(tmp_path):
-    base = tmp_path / "in"
-    for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", base / f"s{i:02d}")
+def test_a_killed_worker_loses_no_submission(twelve, tmp_path):
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -118,7 +121,7 @@ def test_a_killed_worker_loses_no_submission(tmp_path):
                 os.kill(next(iter(pids.values())), signal.SIGKILL)  # mid-run
 
         counts = review_batch(
-            base, tmp_path / "out", scheduler=local.scheduler_address, progress=progress
+            twelve, tmp_path / "out", scheduler=local.scheduler_address, progress=progress
         )
     assert killed.is_set()
     assert counts.passed == 12
@@ -175,13 +178,11 @@ def test_local_workers_start_imported_with_their_settings():
     assert result.stdout.strip().splitlines()[-1] == "[('1', '3', False, True, True)]"
 
 
-def test_ctrl_c_cancels_the_tasks_and_resume_finishes(tmp_path):
+def test_ctrl_c_cancels_the_tasks_and_resume_finishes(twelve, tmp_path):
     import time
 
-    root, out = tmp_path / "in", tmp_path / "out"
-    for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
-    command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "image_review", "batch", str(twelve), "--out-dir", str(out)]
     command += ["--scheduler", "local:2"]
     process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
