@@ -724,42 +724,48 @@ def eval_screen(
 
 
 @cli.command(name="eval-quality")
-@click.argument("labels", type=click.Path(path_type=Path))
-@IMAGES_OPTION
+@click.argument("labels", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--images",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the photos (default: the images/ folder beside each labels file).",
+)
 @click.option(
     "--group-by",
     default="source_repo",
     show_default=True,
-    help="Labels column whose groups are left out one at a time in cross-validation.",
+    help="Labels column whose groups are left out one at a time in cross-validation (a "
+    "labels file without it takes it from the labels.csv beside it).",
 )
 @click.option(
-    "--also-sharp",
+    "--unlabelled",
     type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of photos known to be sharp (sellers' good photos): they join the sharp "
-    "photos the blur limits are chosen and scored on, and their findings are listed.",
+    help="A folder of photos (sellers' photos): those no labels file names are judged with "
+    "the policy, and their findings counted and listed.",
 )
 @POLICY_OPTION
 def eval_quality(
-    labels: Path,
+    labels: tuple[Path, ...],
     images: Path | None,
     group_by: str,
-    also_sharp: Path | None,
+    unlabelled: Path | None,
     policy_file: Path | None,
 ) -> None:
-    """Measure the blur and exposure checks against LABELS.csv (columns file, blur_label,
-    exposure_label and a group column).
+    """Measure the blur and exposure checks against one or more LABELS.csv files (columns
+    file, blur_label, exposure_label and a group column).
 
     blur_label is sharp, blurred or doubtful (left out of blur scoring); exposure_label is
     normal, dark or bright. Each photo is measured once from its bytes, never by its name.
     Prints, per check, how many photos it catches and how many it flags wrongly: with the
-    limits chosen again leaving one group out at a time (grouped cross-validation), and
-    with the policy's limits; then the limits chosen on all the photos, and every miss
-    with its measured value.
+    limits chosen again leaving one group out at a time (grouped cross-validation), also
+    by source and by labels file, and with the policy's limits; then the limits chosen on
+    all the photos, and every miss with its measured value.
 
     \b
     Example:
         image-review eval-quality ../shared/datasets/quality-dev/labels.csv \\
-            --also-sharp ../shared/datasets/screen-dev/images
+            ../shared/datasets/screen-dev/blur_labels.csv \\
+            --unlabelled ../shared/datasets/screen-dev/images
     """
     from image_review.evaluate import LabelsError
     from image_review.evaluate_quality import evaluate_quality, quality_report
@@ -767,8 +773,7 @@ def eval_quality(
 
     try:
         policy = load_policy(policy_file)
-        folder = images or labels.parent / "images"
-        result = evaluate_quality(labels, folder, group_by, policy, also_sharp)
+        result = evaluate_quality(list(labels), group_by, policy, unlabelled, images)
     except (LabelsError, PolicyError) as err:
         raise UsageFailure(str(err)) from None
     click.echo(quality_report(result, policy))

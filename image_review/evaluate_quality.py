@@ -1,41 +1,43 @@
 """Evaluate the blur and exposure checks on labelled real photos, and choose their limits.
 
-The labels file has the columns `file`, `blur_label` (sharp / blurred / doubtful) and
+A labels file has the columns `file`, `blur_label` (sharp / blurred / doubtful) and
 `exposure_label` (normal / dark / bright), and a column of groups (by default
-`source_repo`: photos of one source share cameras, scenes and processing). Each photo is
-decoded from its bytes and measured once, as a review would; the names are never read.
+`source_repo`: photos of one source share cameras, scenes and processing). A labels file
+without that column takes it from the `labels.csv` beside it, matched by file name (so
+`screen-dev/blur_labels.csv` is grouped by screen-dev's sources). Several labels files
+are scored together; each file's photos are in the `images/` folder beside it. Each photo
+is decoded from its bytes and measured once, as a review would; the names are never read.
 
-A folder of photos known to be sharp can join (`also_sharp`): they count as sharp photos,
-one more group, and say nothing about exposure. Sellers' good photos are what a false
-`blurry` fails, so the blur limits are chosen on them too.
+Photos without labels can be looked at too (`unlabelled`): their findings are counted and
+listed, not scored: sellers' good photos are what a false finding fails.
 
 Each check's limit comes from a rule applied to labelled photos (`choose_limits`), so the
-figures can be cross-validated honestly: the limits are chosen again with one group left
-out, and that group is judged with them. The policy's defaults are the limits the rules
-choose on quality-dev with screen-dev as the sharp folder.
+figures can be cross-validated honestly: the limits are chosen again with one source left
+out, and that source is judged with them. The policy's defaults are the limits the rules
+choose on quality-dev with screen-dev's blur labels.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from image_review.evaluate import LabelsError, csv_rows
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.judge import blur_verdict, bright_verdict, is_too_dark
+from image_review.judge import blur_verdict, bright_verdict, dark_verdict, softness
 from image_review.measures.quality import measure_quality
 from image_review.policy import DEFAULT_POLICY, Policy
 
-BLURRY_FALSE = 0.03  # blurry: at most this share of sharp photos below the limit
-SOFT_FALSE = 0.08  # possibly blurry: at most this share
+BLURRY_FALSE = 0.03  # blurry: each of its two measures past its limit on at most this share
+SOFT_FALSE = 0.06  # possibly blurry: at most this share of sharp photos (the target is 8%)
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
-DETAIL_STEP = 0.005
-UNLABELLED = "unlabelled"  # the exposure of a photo from the also-sharp folder
+DARK_P50_MARGIN = 5  # the same for the median, which sits closer to black
+STEP = 0.005  # detail limits in these steps
+WIDTH_STEP = 0.05  # edge width and softness limits in these steps
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,34 @@ class QualityLabel:
 
     file: str
     blur: str  # sharp | blurred | doubtful
-    exposure: str  # normal | dark | bright | unlabelled
+    exposure: str  # normal | dark | bright
     group: str
+    source: str = ""  # the labels file it comes from
+
+
+def _groups_beside(labels: Path, group_column: str) -> dict[str, str]:
+    """File -> group from the `labels.csv` beside a labels file that has no group column."""
+    sibling = labels.parent / "labels.csv"
+    if sibling == labels or not sibling.is_file():
+        return {}
+    rows = csv_rows(sibling)
+    if not rows or group_column not in rows[0] or "file" not in rows[0]:
+        return {}
+    return {row["file"]: row[group_column] for row in rows if row[group_column]}
 
 
 def read_quality_labels(labels: Path, group_column: str = "source_repo") -> list[QualityLabel]:
-    """Every row of a quality labels file; without the group column each photo is its own
-    group."""
+    """Every row of a quality labels file. Without the group column the groups come from
+    the `labels.csv` beside it; a photo with no group at all is its own group."""
     rows = csv_rows(labels)
     if not rows or not {"file", "blur_label", "exposure_label"} <= set(rows[0]):
         raise LabelsError(f"{labels}: needs the columns 'file', 'blur_label', 'exposure_label'")
-    if group_column not in rows[0]:
-        raise LabelsError(f"{labels}: has no column {group_column!r} to group by")
+    groups = {} if group_column in rows[0] else _groups_beside(labels, group_column)
+    if group_column not in rows[0] and not groups:
+        raise LabelsError(
+            f"{labels}: has no column {group_column!r} to group by, nor a labels.csv beside "
+            "it that has one"
+        )
     out = []
     for number, row in enumerate(rows, start=2):
         blur = (row["blur_label"] or "").strip().lower()
@@ -65,7 +83,8 @@ def read_quality_labels(labels: Path, group_column: str = "source_repo") -> list
             raise LabelsError(f"{where}: blur_label must be sharp, blurred or doubtful")
         if exposure not in ("normal", "dark", "bright"):
             raise LabelsError(f"{where}: exposure_label must be normal, dark or bright")
-        out.append(QualityLabel(row["file"], blur, exposure, row[group_column] or row["file"]))
+        group = row.get(group_column) or groups.get(row["file"]) or row["file"]
+        out.append(QualityLabel(row["file"], blur, exposure, group, labels.name))
     return out
 
 
@@ -84,6 +103,12 @@ def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str]]:
     return measured, skipped
 
 
+def _softness(m: dict) -> float | None:
+    if m["detail"] is None or m.get("edge_width") is None:
+        return None
+    return softness(m["detail"], m["edge_width"])
+
+
 @dataclass(frozen=True)
 class Check:
     """One finding judged against the labels: which photos should get it, which should
@@ -94,18 +119,18 @@ class Check:
     negative: Callable[[QualityLabel], bool]
     fires: Callable[[dict, Policy], bool]
     value: Callable[[dict], float | None]
-    limit: Callable[[Policy], float]
+    limit: Callable[[Policy], str]
 
 
-def _blur_check(code: str, fires: Callable[[str | None], bool], limit: str) -> Check:
+def _blur_check(code: str, fires: Callable[[str | None], bool], limit: Callable) -> Check:
     """A blur check: blurred photos should get it, sharp ones not (doubtful: neither)."""
     return Check(
         code,
         lambda label: label.blur == "blurred",
         lambda label: label.blur == "sharp",
         lambda m, policy: fires(blur_verdict(m, policy)),
-        lambda m: m["detail"],
-        lambda policy: getattr(policy, limit),
+        _softness,
+        limit,
     )
 
 
@@ -117,64 +142,109 @@ def _bright_check(code: str, fires: Callable[[str | None], bool]) -> Check:
         lambda label: label.exposure in ("normal", "dark"),
         lambda m, policy: fires(bright_verdict(m["exposure"], policy)),
         lambda m: m["exposure"]["mean"],
-        lambda policy: policy.bright_mean,
+        lambda policy: f"{policy.bright_mean:g}",
     )
 
 
 CHECKS = (
-    _blur_check("blurry", lambda verdict: verdict == "blurry", "min_detail"),
-    _blur_check("blurry or possibly-", lambda verdict: verdict is not None, "soft_detail"),
+    _blur_check(
+        "blurry",
+        lambda verdict: verdict == "blurry",
+        lambda policy: f"{policy.min_detail:g}&{policy.max_edge_width:g}",
+    ),
+    _blur_check(
+        "blurry or possibly-",
+        lambda verdict: verdict is not None,
+        lambda policy: f"{policy.max_softness:g}",
+    ),
     Check(
         "too-dark",
         lambda label: label.exposure == "dark",
         lambda label: label.exposure in ("normal", "bright"),
-        lambda m, policy: is_too_dark(m["exposure"], policy),
+        lambda m, policy: dark_verdict(m["exposure"], policy) is not None,
         lambda m: m["exposure"]["p90"],
-        lambda policy: policy.dark_p90,
+        lambda policy: f"{policy.dark_p90:g}|{policy.dark_p50:g}",
     ),
     _bright_check("overexposed", lambda verdict: verdict == "overexposed"),
     _bright_check("overexposed or possibly-", lambda verdict: verdict is not None),
 )
 
 
-def _detail_limit(details: list[float], false_share: float) -> float:
-    """The largest limit (in DETAIL_STEP steps) with at most `false_share` of these sharp
-    photos' details below it."""
-    values = np.sort(np.array(details))
-    allowed = math.floor(false_share * len(values))
-    ceiling = values[allowed] if allowed < len(values) else 1.0
-    return round(math.floor(ceiling / DETAIL_STEP) * DETAIL_STEP, 3)
+def _floor_step(value: float, step: float) -> float:
+    return round(math.floor(value / step + 1e-9) * step, 3)
+
+
+def _ceil_step(value: float, step: float) -> float:
+    return round(math.ceil(value / step - 1e-9) * step, 3)
+
+
+def _allowed(values: list[float], false_share: float) -> int:
+    return min(math.floor(false_share * len(values)), len(values) - 1)
+
+
+def _lower_limit(values: list[float], false_share: float, step: float) -> float:
+    """The largest limit (in steps) with at most `false_share` of these values below it."""
+    ordered = sorted(values)
+    return _floor_step(ordered[_allowed(ordered, false_share)], step)
+
+
+def _upper_limit(values: list[float], false_share: float, step: float) -> float:
+    """The smallest limit (in steps) with at most `false_share` of these values above it."""
+    ordered = sorted(values, reverse=True)
+    return _ceil_step(ordered[_allowed(ordered, false_share)], step)
 
 
 def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str, float]:
     """The limits the rules choose on these photos:
-    - min_detail / soft_detail: the largest with at most BLURRY_FALSE / SOFT_FALSE of the
-      sharp photos flagged;
+    - min_detail / max_edge_width (`blurry`, both must agree): each past at most
+      BLURRY_FALSE of the sharp photos;
+    - max_softness (`possibly-blurry`): over at most SOFT_FALSE of the sharp photos;
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
+    - dark_p50: DARK_P50_MARGIN below the darkest median of a normal photo whose black is
+      not a backdrop;
     - bright_mean: EXPOSURE_MARGIN above the brightest mean of a photo not labelled bright
-      that has no shadows either (p05 above bright_p05, a fixed design value).
-    Exposure limits are rounded to multiples of 5 away from the good photos; without such
-    photos they stay the defaults."""
+      that has no shadows either and no white backdrop.
+    The backdrop levels and bright_p05 are fixed by design. Exposure limits are multiples
+    of 5 away from the good photos; without such photos they stay the defaults."""
     pairs = list(zip(labels, measured, strict=True))
-    sharp = [m["detail"] for label, m in pairs if label.blur == "sharp" and m["detail"] is not None]
-    normal_p90 = [m["exposure"]["p90"] for label, m in pairs if label.exposure == "normal"]
+    sharp = [m for label, m in pairs if label.blur == "sharp"]
+    details = [m["detail"] for m in sharp if m["detail"] is not None]
+    widths = [m["edge_width"] for m in sharp if m.get("edge_width") is not None]
+    softnesses = [s for s in map(_softness, sharp) if s is not None]
+    normal = [m["exposure"] for label, m in pairs if label.exposure == "normal"]
+    lit_medians = [
+        e["p50"] for e in normal if (e.get("black_edge") or 0) < DEFAULT_POLICY.black_backdrop_edge
+    ]
     shadowless = [
         m["exposure"]["mean"]
         for label, m in pairs
-        if label.exposure in ("normal", "dark") and m["exposure"]["p05"] > DEFAULT_POLICY.bright_p05
+        if label.exposure in ("normal", "dark")
+        and m["exposure"]["p05"] > DEFAULT_POLICY.bright_p05
+        and (m["exposure"].get("white_edge") or 255) >= DEFAULT_POLICY.white_backdrop_edge
     ]
+    default = DEFAULT_POLICY
     return {
-        "min_detail": _detail_limit(sharp, BLURRY_FALSE),
-        "soft_detail": _detail_limit(sharp, SOFT_FALSE),
+        "min_detail": _lower_limit(details, BLURRY_FALSE, STEP) if details else default.min_detail,
+        "max_edge_width": (
+            _upper_limit(widths, BLURRY_FALSE, WIDTH_STEP) if widths else default.max_edge_width
+        ),
+        "max_softness": (
+            _upper_limit(softnesses, SOFT_FALSE, WIDTH_STEP) if softnesses else default.max_softness
+        ),
         "dark_p90": (
-            5 * math.floor(min(normal_p90) / 5) - EXPOSURE_MARGIN
-            if normal_p90
-            else DEFAULT_POLICY.dark_p90
+            5 * math.floor(min(e["p90"] for e in normal) / 5) - EXPOSURE_MARGIN
+            if normal
+            else default.dark_p90
+        ),
+        "dark_p50": (
+            5 * math.floor(min(lit_medians) / 5) - DARK_P50_MARGIN
+            if lit_medians
+            else default.dark_p50
         ),
         "bright_mean": (
             5 * math.ceil(max(shadowless) / 5) + EXPOSURE_MARGIN
             if shadowless
-            else DEFAULT_POLICY.bright_mean
+            else default.bright_mean
         ),
     }
 
@@ -188,34 +258,23 @@ class CheckResult:
     values: list[float | None]
     fired: list[bool]
 
-    def _count(self, positive: bool, fired: bool) -> int:
-        """On the labelled photos (the also-sharp folder is counted apart)."""
-        test = self.check.positive if positive else self.check.negative
-        return sum(
-            test(label) and f is fired and label.exposure != UNLABELLED
-            for label, f in zip(self.labels, self.fired, strict=True)
-        )
-
-    @property
-    def caught(self) -> tuple[int, int]:
-        return self._count(True, True), self._count(True, True) + self._count(True, False)
-
-    @property
-    def false_alarms(self) -> tuple[int, int]:
-        return self._count(False, True), self._count(False, True) + self._count(False, False)
-
-    def false_alarms_in(self, group: str) -> tuple[int, int]:
-        """(flagged, photos) among the negatives of one group."""
-        negatives = [
-            fired
-            for label, fired in zip(self.labels, self.fired, strict=True)
-            if label.group == group and self.check.negative(label)
-        ]
-        return sum(negatives), len(negatives)
+    def counts(self, keep: Callable[[QualityLabel], bool] = lambda label: True) -> list[int]:
+        """[caught, positives, false alarms, negatives] among the photos `keep` takes."""
+        out = [0, 0, 0, 0]
+        for label, fired in zip(self.labels, self.fired, strict=True):
+            if not keep(label):
+                continue
+            if self.check.positive(label):
+                out[0] += fired
+                out[1] += 1
+            elif self.check.negative(label):
+                out[2] += fired
+                out[3] += 1
+        return out
 
     @property
     def balanced_accuracy(self) -> float:
-        (hit, positives), (false, negatives) = self.caught, self.false_alarms
+        hit, positives, false, negatives = self.counts()
         return (hit / max(positives, 1) + 1 - false / max(negatives, 1)) / 2
 
     def misses(self) -> list[tuple[QualityLabel, float | None, str]]:
@@ -242,7 +301,7 @@ def _judge(
 
 @dataclass
 class QualityEvaluation:
-    """Every check with the shipped limits and cross-validated, on one labelled set."""
+    """Every check with the shipped limits and cross-validated, on labelled photos."""
 
     photos: int
     groups: int
@@ -251,32 +310,33 @@ class QualityEvaluation:
     cross_validated: list[CheckResult]
     chosen: dict[str, float]  # the limits the rules choose on all these photos
     skipped: list[str] = field(default_factory=list)
-    sharp_group: str | None = None  # the group of the also-sharp folder
-    # The also-sharp photos that get a finding with the policy: (file, code, measures).
-    sharp_findings: list[tuple[str, str, dict]] = field(default_factory=list)
+    # Photos without labels, with the policy: how many, and (file, code, measures) found.
+    unlabelled: int = 0
+    unlabelled_findings: list[tuple[str, str, dict]] = field(default_factory=list)
 
 
 def evaluate_quality(
-    labels_path: Path,
-    images: Path,
+    labels_paths: list[Path],
     group_column: str = "source_repo",
     policy: Policy = DEFAULT_POLICY,
-    also_sharp: Path | None = None,
+    unlabelled: Path | None = None,
+    images: Path | None = None,
 ) -> QualityEvaluation:
-    """Measure every labelled photo (and every photo of `also_sharp`) once; judge it with
-    `policy`, and with the limits chosen without its group (grouped cross-validation)."""
-    labels = read_quality_labels(labels_path, group_column)
-    paths = [images / label.file for label in labels]
-    sharp_group = None
-    if also_sharp is not None:
-        sharp_group = f"{'/'.join(also_sharp.resolve().parts[-2:])} (sharp)"
-        extra = sorted(p for p in also_sharp.iterdir() if p.is_file() and p.name[0] != ".")
-        labels += [QualityLabel(p.name, "sharp", UNLABELLED, sharp_group) for p in extra]
-        paths += extra
+    """Measure every labelled photo once (from `images`, or the `images/` folder beside its
+    labels file); judge it with `policy`, and with the limits chosen without its group
+    (grouped cross-validation). Photos of `unlabelled` that no labels file names are judged
+    with `policy` and listed."""
+    labels: list[QualityLabel] = []
+    paths: list[Path] = []
+    for labels_path in labels_paths:
+        rows = read_quality_labels(labels_path, group_column)
+        folder = images or labels_path.parent / "images"
+        labels += rows
+        paths += [folder / label.file for label in rows]
     measured_all, skipped = measure_photos(paths)
     kept = [(label, m) for label, m in zip(labels, measured_all, strict=True) if m]
     if not kept:
-        raise LabelsError(f"{images}: none of the labelled photos could be read")
+        raise LabelsError("none of the labelled photos could be read")
     labels, measured = [label for label, _ in kept], [m for _, m in kept]
     held_out: dict[str, Policy] = {}
     for group in {label.group for label in labels}:
@@ -284,7 +344,7 @@ def evaluate_quality(
         limits = choose_limits([label for label, _ in train], [m for _, m in train])
         held_out[group] = dataclasses.replace(policy, **limits)
     cv_policies = [held_out[label.group] for label in labels]
-    return QualityEvaluation(
+    result = QualityEvaluation(
         photos=len(labels),
         groups=len(held_out),
         group_column=group_column,
@@ -292,20 +352,30 @@ def evaluate_quality(
         cross_validated=[_judge(check, labels, measured, cv_policies) for check in CHECKS],
         chosen=choose_limits(labels, measured),
         skipped=skipped,
-        sharp_group=sharp_group,
-        sharp_findings=[
-            (label.file, code, m)
-            for label, m in kept
-            if label.group == sharp_group
-            for code in quality_codes(m, policy)
-        ],
     )
+    if unlabelled is not None:
+        named = {label.file for label in labels}
+        extra = sorted(
+            p
+            for p in unlabelled.iterdir()
+            if p.is_file() and p.name[0] != "." and p.name not in named
+        )
+        extra_measured, unreadable = measure_photos(extra)
+        result.skipped += unreadable
+        result.unlabelled = len(extra) - len(unreadable)
+        result.unlabelled_findings = [
+            (path.name, code, m)
+            for path, m in zip(extra, extra_measured, strict=True)
+            if m
+            for code in quality_codes(m, policy)
+        ]
+    return result
 
 
 def quality_codes(measures: dict, policy: Policy) -> list[str]:
     """The blur and exposure findings a review gives a photo with these measures."""
     codes = [blur_verdict(measures, policy)]
-    codes.append("too-dark" if is_too_dark(measures["exposure"], policy) else None)
+    codes.append("too-dark" if dark_verdict(measures["exposure"], policy) else None)
     codes.append(bright_verdict(measures["exposure"], policy))
     return [code for code in codes if code]
 
@@ -314,58 +384,93 @@ def shown(value: float | None) -> str:
     return "not measurable" if value is None else f"{value:.3f}"
 
 
-def _line(result: CheckResult, limit: str) -> str:
-    (hit, positives), (false, negatives) = result.caught, result.false_alarms
-    recall, false_rate = hit / max(positives, 1), false / max(negatives, 1)
-    return (
-        f"  {result.check.code:26} {limit:>8}  {hit:>3}/{positives:<3} {recall:>6.1%}"
-        f"  {false:>3}/{negatives:<3} {false_rate:>6.1%}  {result.balanced_accuracy:.3f}"
-    )
+def _rate(hit: int, total: int) -> str:
+    return f"{hit:>3}/{total:<3} {hit / max(total, 1):>6.1%}"
 
 
-def _table(results: list[CheckResult], limits: list[str], sharp_group: str | None) -> list[str]:
-    lines = [f"  {'check':26} {'limit':>8}  {'caught':>10}  {'false alarms':>12}  bal.acc"]
-    lines += [_line(r, limit) for r, limit in zip(results, limits, strict=True)]
-    if sharp_group:
-        for r in results[:2]:  # the blur checks
-            flagged, photos = r.false_alarms_in(sharp_group)
-            lines.append(f"    {r.check.code} also flags {flagged}/{photos} of {sharp_group}")
+def _table(results: list[CheckResult], limits: list[str]) -> list[str]:
+    lines = [f"  {'check':26} {'limit':>9}  {'caught':>10}  {'false alarms':>12}  bal.acc"]
+    for r, limit in zip(results, limits, strict=True):
+        hit, positives, false, negatives = r.counts()
+        lines.append(
+            f"  {r.check.code:26} {limit:>9}  {_rate(hit, positives)}  {_rate(false, negatives)}"
+            f"  {r.balanced_accuracy:.3f}"
+        )
+    return lines
+
+
+def _by_source(results: list[CheckResult]) -> list[str]:
+    """Per group: caught/positives and false alarms/negatives of each check."""
+    groups = sorted({label.group for label in results[0].labels})
+    header = "".join(f" {r.check.code[:14]:>16}" for r in results)
+    lines = [f"  {'source':44}{header}"]
+    for group in groups:
+        cells = []
+        for r in results:
+            hit, positives, false, negatives = r.counts(lambda label, g=group: label.group == g)
+            cell = (
+                (f"{hit}/{positives}" if positives else "-")
+                + " "
+                + (f"!{false}/{negatives}" if negatives else "-")
+            )
+            cells.append(f" {cell:>16}")
+        lines.append(f"  {group[-44:]:44}" + "".join(cells))
     return lines
 
 
 def quality_report(result: QualityEvaluation, policy: Policy = DEFAULT_POLICY) -> str:
     """The evaluation as text: per check, caught and false alarms cross-validated and with
-    the policy's limits, the limits chosen on all photos, every miss with its value, and
-    the findings on the also-sharp photos."""
+    the policy's limits, the same by source, the limits chosen on all photos, every miss
+    with its value, and the findings on unlabelled photos."""
     unreadable = f"; unreadable: {', '.join(result.skipped)}" if result.skipped else ""
     lines = [
-        f"{result.photos} photos, {result.groups} groups by {result.group_column}{unreadable}; "
-        "the figures are on the labelled photos, the sharp folder's apart",
+        f"{result.photos} labelled photos, {result.groups} groups by {result.group_column}"
+        f"{unreadable}; doubtful blur labels are left out of the blur figures",
         "",
         "cross-validated (limits chosen again with each group left out):",
     ]
-    lines += _table(result.cross_validated, ["varies"] * len(CHECKS), result.sharp_group)
+    lines += _table(result.cross_validated, ["varies"] * len(CHECKS))
+    lines += ["", "cross-validated, by source (caught/positives, !false alarms/negatives):"]
+    lines += _by_source(result.cross_validated)
+    sources = sorted({label.source for label in result.cross_validated[0].labels})
+    if len(sources) > 1:
+        lines += ["", "cross-validated, by labels file (caught/positives, !false alarms):"]
+        for source in sources:
+            cells = []
+            for r in result.cross_validated:
+                hit, positives, false, negatives = r.counts(
+                    lambda label, s=source: label.source == s
+                )
+                cells.append(f"{r.check.code} {hit}/{positives} !{false}/{negatives}")
+            lines.append(f"  {source}: " + "; ".join(cells))
     lines += ["", "with the policy's limits (in-sample on the photos they were chosen on):"]
-    limits = [f"{r.check.limit(policy):g}" for r in result.shipped]
-    lines += _table(result.shipped, limits, result.sharp_group)
+    lines += _table(result.shipped, [r.check.limit(policy) for r in result.shipped])
     lines += [
         "",
         "limits the rules choose on these photos: "
         + ", ".join(f"{name} {value:g}" for name, value in result.chosen.items()),
     ]
     for r in result.shipped:
-        misses = [miss for miss in r.misses() if miss[0].group != result.sharp_group]
+        misses = r.misses()
         if misses:
             lines += ["", f"{r.check.code}: misses with the policy's limits (file, label, value):"]
             lines += [
                 f"  {kind:11} {label.file}  {label.blur}/{label.exposure}  {shown(value)}"
                 for label, value, kind in sorted(misses, key=lambda miss: miss[1] or 0.0)
             ]
-    if result.sharp_group:
-        lines += ["", f"findings on the photos of {result.sharp_group} with the policy's limits:"]
+    if result.unlabelled:
+        found = result.unlabelled_findings
+        counts = Counter(code for _, code, _ in found)
+        summary = ", ".join(f"{code} {n}" for code, n in sorted(counts.items())) or "none"
         lines += [
-            f"  {code:20} {name}  detail {shown(m['detail'])} mean {m['exposure']['mean']:.0f} "
-            f"p05 {m['exposure']['p05']:.0f} p90 {m['exposure']['p90']:.0f}"
-            for name, code, m in result.sharp_findings
+            "",
+            f"findings on {result.unlabelled} unlabelled photos with the policy's limits: "
+            f"{summary}",
+        ]
+        lines += [
+            f"  {code:20} {name}  detail {shown(m['detail'])} edges {shown(m['edge_width'])} "
+            f"mean {m['exposure']['mean']:.0f} p05 {m['exposure']['p05']:.0f} "
+            f"p50 {m['exposure']['p50']:.0f} p90 {m['exposure']['p90']:.0f}"
+            for name, code, m in found
         ]
     return "\n".join(lines)

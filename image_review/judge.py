@@ -72,8 +72,8 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         )
     exposure = m["exposure"]
     flat = m["entropy"] < policy.min_entropy
-    too_dark = is_too_dark(exposure, policy)
-    if flat and not too_dark:
+    dark = dark_verdict(exposure, policy)
+    if flat and not dark:
         add(
             "low-information",
             _(
@@ -83,7 +83,7 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             m["entropy"],
             policy.min_entropy,
         )
-    if too_dark:
+    if dark == "p90":
         add(
             "too-dark",
             _(
@@ -92,6 +92,17 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             ).format(limit=policy.dark_p90, p90=exposure["p90"]),
             exposure["p90"],
             policy.dark_p90,
+        )
+    elif dark == "p50":
+        add(
+            "too-dark",
+            _(
+                "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
+                "lamp or window in it does not light the product; retake it in more light "
+                "or with the flash"
+            ).format(limit=policy.dark_p50, p50=exposure["p50"]),
+            exposure["p50"],
+            policy.dark_p50,
         )
     bright = bright_verdict(exposure, policy)
     if bright == "overexposed":
@@ -121,22 +132,32 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         add(
             "blurry",
             _(
-                "estimated blurry: fine detail {detail:.2f}, under {limit:g} (sharp photos "
-                "measure about 0.6); hold the phone still, tap the product to focus and "
-                "retake it"
-            ).format(detail=m["detail"], limit=policy.min_detail),
+                "estimated blurry: fine detail {detail:.2f}, under {limit:g}, and even the "
+                "crispest edges are {width:.1f} px wide, over {width_limit:g} (sharp photos "
+                "measure about 0.6 and 3 px); hold the phone still, tap the product to focus "
+                "and retake it"
+            ).format(
+                detail=m["detail"],
+                limit=policy.min_detail,
+                width=m["edge_width"],
+                width_limit=policy.max_edge_width,
+            ),
             m["detail"],
             policy.min_detail,
         )
     elif blur == "possibly-blurry":
+        value = softness(m["detail"], m["edge_width"])
         add(
             "possibly-blurry",
             _(
-                "may be blurred: fine detail {detail:.2f}, under {limit:g} (estimate; a "
-                "reviewer will look); if the product looks soft when zoomed in, retake it"
-            ).format(detail=m["detail"], limit=policy.soft_detail),
-            m["detail"],
-            policy.soft_detail,
+                "may be blurred: softness {value:.1f}, over {limit:g} (crispest edges "
+                "{width:.1f} px wide, fine detail {detail:.2f}; estimate, a reviewer will "
+                "look); if the product looks soft when zoomed in, retake it"
+            ).format(
+                value=value, limit=policy.max_softness, width=m["edge_width"], detail=m["detail"]
+            ),
+            round(value, 3),
+            policy.max_softness,
         )
     if m["truncated"]:
         add(
@@ -174,28 +195,49 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
 
 def blur_verdict(measures: dict, policy: Policy) -> str | None:
-    """`blurry` under the blur limit, `possibly-blurry` under the softer one, else None
-    (a flat photo, or one with too little structure to measure, is not judged)."""
-    if measures["detail"] is None or measures["entropy"] < policy.min_entropy:
+    """`blurry` when both blur measures agree (detail under its limit and the crispest
+    edges wider than theirs: a near-certain error), `possibly-blurry` when their softness
+    is over its limit, else None (a flat photo, or one with too little structure or too
+    few edges to measure, is not judged)."""
+    detail, width = measures["detail"], measures.get("edge_width")
+    if detail is None or width is None or measures["entropy"] < policy.min_entropy:
         return None
-    if measures["detail"] < policy.min_detail:
+    if detail < policy.min_detail and width > policy.max_edge_width:
         return "blurry"
-    if measures["detail"] < policy.soft_detail:
+    if softness(detail, width) > policy.max_softness:
         return "possibly-blurry"
     return None
 
 
-def is_too_dark(exposure: dict[str, float], policy: Policy) -> bool:
-    """Even the brightest tenth of the photo is dim: a lamp or a window in a dark room does
-    not lift it, a lit screen or a lit subject filling a tenth of the frame does."""
-    return exposure["p90"] < policy.dark_p90
+def softness(detail: float, edge_width: float) -> float:
+    """The two blur measures as one number that grows with blur: edge width over the square
+    root of detail (about 4 for a sharp photo, over 6 for a blurred one)."""
+    return edge_width / max(detail, 0.01) ** 0.5
 
 
-def bright_verdict(exposure: dict[str, float], policy: Policy) -> str | None:
+def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:
+    """Which sign of a dark photo it shows: `p90` when even its brightest tenth is dim (a
+    lit screen or a lit subject filling a tenth of the frame lifts that); `p50` when half
+    of it is near black, even with lamps or windows in it, unless that black ends in a
+    step up to a lit subject (a black backdrop); else None."""
+    if exposure["p90"] < policy.dark_p90:
+        return "p90"
+    black_backdrop = (exposure.get("black_edge") or 0) >= policy.black_backdrop_edge
+    if exposure.get("p50", 255) < policy.dark_p50 and not black_backdrop:
+        return "p50"
+    return None
+
+
+def bright_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:
     """Washed out (bright overall, no shadows left: a product shot on white keeps the
     product's own dark tones): `overexposed` when a large part is also blown to white,
-    `possibly-overexposed` when not (a pale product on a pale table looks alike), else None."""
+    `possibly-overexposed` when not (a pale product on a pale table looks alike), else None.
+    White that ends in a step down to the product's tones is a backdrop, not a blown
+    subject: no finding."""
     if exposure["mean"] <= policy.bright_mean or exposure["p05"] <= policy.bright_p05:
+        return None
+    white_edge = exposure.get("white_edge")
+    if white_edge is not None and white_edge < policy.white_backdrop_edge:
         return None
     if exposure["bright_share"] > policy.blown_share:
         return "overexposed"

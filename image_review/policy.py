@@ -48,13 +48,17 @@ class Policy:
     # JPEG decodes at reduced size). 50 MP is one 48 MP photo, or four of 12 MP.
     decode_budget_pixels: int = 50_000_000
     accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
-    # Estimates (see measures/quality.py for what each number is). The detail and exposure
+    # Estimates (see measures/quality.py for what each number is). The blur and exposure
     # limits are the ones `image-review eval-quality` chooses on real labelled photos.
-    min_detail: float = 0.32  # blurry (error) below this fine-over-coarse detail ...
-    soft_detail: float = 0.42  # ... possibly blurry (warning) below this
-    dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level
+    min_detail: float = 0.32  # blurry (error) when fine-over-coarse detail is below this ...
+    max_edge_width: float = 4.2  # ... and the crispest edges are wider than this (px)
+    max_softness: float = 5.5  # possibly blurry (warning) when softness is above this
+    dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level,
+    dark_p50: float = 15.0  # or when half the photo is below this level ...
+    black_backdrop_edge: float = 60.0  # ... unless that black ends in a step up to this level
     bright_mean: float = 180.0  # washed out when the mean luminance is above this ...
-    bright_p05: float = 80.0  # ... and even the darkest 5% are above this (no shadows left);
+    bright_p05: float = 80.0  # ... and even the darkest 5% are above this (no shadows left),
+    white_backdrop_edge: float = 185.0  # unless the white ends in a step down to this level
     blown_share: float = 0.15  # an error when this share is also clipped white, else a warning
     min_entropy: float = 2.5
     # Screen (see measures/screen.py): glare and uneven backlight, judged only on a screen
@@ -78,6 +82,7 @@ MAX_TILE_LIMIT = 1.0
 # Settings of earlier versions, and what replaced them (the scales differ: set them anew).
 REPLACED = {
     "min_sharpness": "min_detail",
+    "soft_detail": "max_softness",
     "dark_mean": "dark_p90",
     "dark_p95": "dark_p90",
     "bright_share": "blown_share",
