@@ -32,12 +32,10 @@ from image_review.judge import blur_verdict, bright_verdict, dark_verdict, softn
 from image_review.measures.quality import measure_quality
 from image_review.policy import DEFAULT_POLICY, Policy
 
-BLURRY_FALSE = 0.03  # blurry: each of its two measures past its limit on at most this share
 SOFT_FALSE = 0.06  # possibly blurry: at most this share of sharp photos (the target is 8%)
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
 DARK_P50_MARGIN = 5  # the same for the median, which sits closer to black
-STEP = 0.005  # detail limits in these steps
-WIDTH_STEP = 0.05  # edge width and softness limits in these steps
+SOFTNESS_STEP = 0.05  # softness limits in these steps
 
 
 @dataclass(frozen=True)
@@ -150,12 +148,12 @@ CHECKS = (
     _blur_check(
         "blurry",
         lambda verdict: verdict == "blurry",
-        lambda policy: f"{policy.min_detail:g}&{policy.max_edge_width:g}",
+        lambda policy: f"{policy.blur_error_softness:g}",
     ),
     _blur_check(
         "blurry or possibly-",
         lambda verdict: verdict is not None,
-        lambda policy: f"{policy.max_softness:g}",
+        lambda policy: f"{policy.blur_warning_softness:g}",
     ),
     Check(
         "too-dark",
@@ -170,22 +168,12 @@ CHECKS = (
 )
 
 
-def _floor_step(value: float, step: float) -> float:
-    return round(math.floor(value / step + 1e-9) * step, 3)
-
-
 def _ceil_step(value: float, step: float) -> float:
     return round(math.ceil(value / step - 1e-9) * step, 3)
 
 
 def _allowed(values: list[float], false_share: float) -> int:
     return min(math.floor(false_share * len(values)), len(values) - 1)
-
-
-def _lower_limit(values: list[float], false_share: float, step: float) -> float:
-    """The largest limit (in steps) with at most `false_share` of these values below it."""
-    ordered = sorted(values)
-    return _floor_step(ordered[_allowed(ordered, false_share)], step)
 
 
 def _upper_limit(values: list[float], false_share: float, step: float) -> float:
@@ -196,9 +184,8 @@ def _upper_limit(values: list[float], false_share: float, step: float) -> float:
 
 def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str, float]:
     """The limits the rules choose on these photos:
-    - min_detail / max_edge_width (`blurry`, both must agree): each past at most
-      BLURRY_FALSE of the sharp photos;
-    - max_softness (`possibly-blurry`): over at most SOFT_FALSE of the sharp photos;
+    - blur_error_softness (`blurry`): above every sharp photo's softness;
+    - blur_warning_softness (`possibly-blurry`): over at most SOFT_FALSE of them;
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
     - dark_p50: DARK_P50_MARGIN below the darkest median of a normal photo whose black is
       not a backdrop;
@@ -208,8 +195,6 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     of 5 away from the good photos; without such photos they stay the defaults."""
     pairs = list(zip(labels, measured, strict=True))
     sharp = [m for label, m in pairs if label.blur == "sharp"]
-    details = [m["detail"] for m in sharp if m["detail"] is not None]
-    widths = [m["edge_width"] for m in sharp if m.get("edge_width") is not None]
     softnesses = [s for s in map(_softness, sharp) if s is not None]
     normal = [m["exposure"] for label, m in pairs if label.exposure == "normal"]
     lit_medians = [
@@ -224,12 +209,15 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     ]
     default = DEFAULT_POLICY
     return {
-        "min_detail": _lower_limit(details, BLURRY_FALSE, STEP) if details else default.min_detail,
-        "max_edge_width": (
-            _upper_limit(widths, BLURRY_FALSE, WIDTH_STEP) if widths else default.max_edge_width
+        "blur_error_softness": (
+            _upper_limit(softnesses, 0, SOFTNESS_STEP)
+            if softnesses
+            else default.blur_error_softness
         ),
-        "max_softness": (
-            _upper_limit(softnesses, SOFT_FALSE, WIDTH_STEP) if softnesses else default.max_softness
+        "blur_warning_softness": (
+            _upper_limit(softnesses, SOFT_FALSE, SOFTNESS_STEP)
+            if softnesses
+            else default.blur_warning_softness
         ),
         "dark_p90": (
             5 * math.floor(min(e["p90"] for e in normal) / 5) - EXPOSURE_MARGIN

@@ -128,37 +128,23 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             policy.bright_mean,
         )
     blur = blur_verdict(m, policy)
-    if blur == "blurry":
-        add(
-            "blurry",
-            _(
-                "estimated blurry: fine detail {detail:.2f}, under {limit:g}, and even the "
-                "crispest edges are {width:.1f} px wide, over {width_limit:g} (sharp photos "
-                "measure about 0.6 and 3 px); hold the phone still, tap the product to focus "
-                "and retake it"
-            ).format(
-                detail=m["detail"],
-                limit=policy.min_detail,
-                width=m["edge_width"],
-                width_limit=policy.max_edge_width,
-            ),
-            m["detail"],
-            policy.min_detail,
-        )
-    elif blur == "possibly-blurry":
+    if blur:
         value = softness(m["detail"], m["edge_width"])
-        add(
-            "possibly-blurry",
-            _(
-                "may be blurred: softness {value:.1f}, over {limit:g} (crispest edges "
-                "{width:.1f} px wide, fine detail {detail:.2f}; estimate, a reviewer will "
+        if blur == "blurry":
+            message = _(
+                "estimated blurry: softness {value:.1f}, over {limit:g} (even the crispest "
+                "edges are {width:.1f} px wide, fine detail {detail:.2f}; sharp photos "
+                "measure under 5); hold the phone still, tap the product to focus and retake it"
+            )
+        else:
+            message = _(
+                "may be blurred: softness {value:.1f}, over {limit:g} (the crispest edges "
+                "are {width:.1f} px wide, fine detail {detail:.2f}; estimate, a reviewer will "
                 "look); if the product looks soft when zoomed in, retake it"
-            ).format(
-                value=value, limit=policy.max_softness, width=m["edge_width"], detail=m["detail"]
-            ),
-            round(value, 3),
-            policy.max_softness,
-        )
+            )
+        limit = blur_limit(blur, policy)
+        text = message.format(value=value, limit=limit, width=m["edge_width"], detail=m["detail"])
+        add(blur, text, round(value, 3), limit)
     if m["truncated"]:
         add(
             "truncated",
@@ -195,24 +181,34 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
 
 def blur_verdict(measures: dict, policy: Policy) -> str | None:
-    """`blurry` when both blur measures agree (detail under its limit and the crispest
-    edges wider than theirs: a near-certain error), `possibly-blurry` when their softness
-    is over its limit, else None (a flat photo, or one with too little structure or too
-    few edges to measure, is not judged)."""
+    """`blurry` when the photo's softness (both blur measures in one number) is over the
+    error limit, which sits above every sharp labelled photo; `possibly-blurry` over the
+    warning limit; else None (a flat photo, or one with too little structure or too few
+    edges to measure, is not judged)."""
     detail, width = measures["detail"], measures.get("edge_width")
     if detail is None or width is None or measures["entropy"] < policy.min_entropy:
         return None
-    if detail < policy.min_detail and width > policy.max_edge_width:
+    value = softness(detail, width)
+    if value > policy.blur_error_softness:
         return "blurry"
-    if softness(detail, width) > policy.max_softness:
+    if value > policy.blur_warning_softness:
         return "possibly-blurry"
     return None
 
 
+def blur_limit(verdict: str, policy: Policy) -> float:
+    """The softness limit a blur verdict was judged against."""
+    return policy.blur_error_softness if verdict == "blurry" else policy.blur_warning_softness
+
+
+DETAIL_FLOOR = 0.25  # below this, detail no longer tells blur from a plain, smooth subject
+
+
 def softness(detail: float, edge_width: float) -> float:
     """The two blur measures as one number that grows with blur: edge width over the square
-    root of detail (about 4 for a sharp photo, over 6 for a blurred one)."""
-    return edge_width / max(detail, 0.01) ** 0.5
+    root of detail (detail counted at DETAIL_FLOOR at least): about 4 for a sharp photo,
+    over 6 for a blurred one."""
+    return edge_width / max(detail, DETAIL_FLOOR) ** 0.5
 
 
 def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:

@@ -3,7 +3,7 @@
 A policy file holds any of the fields below at its top level, for example:
 
     min_photos = 10
-    min_detail = 0.35
+    blur_warning_softness = 6.0
 
 A profile (views.py) may set policy fields too, in its [policy] table; a policy file given
 with it sets fields on top of the profile's.
@@ -50,9 +50,8 @@ class Policy:
     accepted_formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "TIFF")
     # Estimates (see measures/quality.py for what each number is). The blur and exposure
     # limits are the ones `image-review eval-quality` chooses on real labelled photos.
-    min_detail: float = 0.32  # blurry (error) when fine-over-coarse detail is below this ...
-    max_edge_width: float = 4.2  # ... and the crispest edges are wider than this (px)
-    max_softness: float = 5.5  # possibly blurry (warning) when softness is above this
+    blur_error_softness: float = 6.5  # blurry (error) when softness is above this ...
+    blur_warning_softness: float = 6.05  # ... possibly blurry (warning) when above this
     dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level,
     dark_p50: float = 15.0  # or when half the photo is below this level ...
     black_backdrop_edge: float = 60.0  # ... unless that black ends in a step up to this level
@@ -81,8 +80,9 @@ MAX_TILE_LIMIT = 1.0
 
 # Settings of earlier versions, and what replaced them (the scales differ: set them anew).
 REPLACED = {
-    "min_sharpness": "min_detail",
-    "soft_detail": "max_softness",
+    "min_sharpness": "blur_error_softness",
+    "min_detail": "blur_error_softness",
+    "soft_detail": "blur_warning_softness",
     "dark_mean": "dark_p90",
     "dark_p95": "dark_p90",
     "bright_share": "blown_share",

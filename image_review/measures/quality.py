@@ -20,7 +20,8 @@ crispest 2% of all edges with a real rise (24 grey levels: sensor noise and grai
 below it), so a sharp product that fills a tenth of the frame before a defocused or plain
 background is enough, while camera shake and missed focus leave no crisp edge anywhere.
 It is measured along x and along y and the wider kept (shake smears one direction only),
-on the analysis frame itself, away from clipped light sources (their streaks stay crisp).
+on the analysis frame itself, away from small clipped lights (their streaks stay crisp in a
+shaken photo; a white product's edges count).
 Sharp photos measure 2.3-3.5 px, visibly blurred ones over 4. The judge joins the two
 into one softness (judge.softness) for the warning.
 
@@ -50,6 +51,7 @@ EDGE_SPAN = 7  # px: the neighbourhood an edge's rise is measured over
 EDGE_RISE = 24  # grey levels an edge must rise within EDGE_SPAN (noise and grain stay below)
 EDGE_PERCENTILE = 2  # the crispest 2% of the edges: a small sharp subject is enough
 MIN_EDGES = 100  # fewer edges along an axis: that axis says nothing
+LIGHT_SIZE = 15  # px: clipped areas narrower than this are lights, whose edges are skipped
 CLIP_SIDE = 512  # long side of the copy the clipped areas' edges are measured on
 CLIP_SHARE = 0.03  # clipped areas smaller than this share of the photo have no edge measured
 NEAR_BLACK = 12  # at or below this level a pixel is crushed to black
@@ -122,23 +124,38 @@ def detail(gray: np.ndarray) -> float | None:
     return float(np.percentile(ratio[judged], DETAIL_PERCENTILE))
 
 
+def _crisp_widths(frame: np.ndarray, rise: np.ndarray, candidates: np.ndarray, axis: int):
+    """Widths (rise over steepest slope) of the edges across one axis (1: x, 0: y): pixels
+    among `candidates` whose slope peaks along that axis. The frame's outer pixels are left
+    out, so neighbours are plain slices, not copies."""
+    slope = np.abs(cv2.Sobel(frame, cv2.CV_16S, axis, 1 - axis, ksize=3))
+    inner = slope[1:-1, 1:-1]
+    if axis == 1:
+        before, after = slope[1:-1, :-2], slope[1:-1, 2:]
+    else:
+        before, after = slope[:-2, 1:-1], slope[2:, 1:-1]
+    edge = candidates[1:-1, 1:-1] & (inner >= before) & (inner >= after)
+    rises = rise[1:-1, 1:-1][edge].astype(np.float32)
+    slopes = inner[edge].astype(np.float32) / 8  # Sobel's weights sum to 8 per unit step
+    steep = 4 * EDGE_SPAN * slopes > rises  # a rise spread wider than that is shading
+    return rises[steep] / slopes[steep]
+
+
 def edge_width(gray: np.ndarray) -> float | None:
     """Pixels the crispest edges take to rise, in the worse of x and y: about 2.5-3.5 for a
     sharp photo, over 4 for a blurred one (see the module docstring). None when too few
     edges rise enough to tell."""
-    frame = cv2.GaussianBlur(gray.astype(np.float32), (3, 3), 0.6)
+    frame = cv2.GaussianBlur(gray, (3, 3), 0.6)
     span = np.ones((EDGE_SPAN, EDGE_SPAN), np.uint8)
-    rise = cv2.dilate(frame, span) - cv2.erode(frame, span)
-    near_light = cv2.dilate((frame >= CLIPPED).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-    candidates = (rise > EDGE_RISE) & ~near_light
-    widths = []
-    for axis in (1, 0):  # x, then y
-        slope = np.abs(cv2.Sobel(frame, cv2.CV_32F, axis, 1 - axis, ksize=3)) / 8
-        peak = (slope >= np.roll(slope, 1, axis=axis)) & (slope >= np.roll(slope, -1, axis=axis))
-        edge = candidates & peak & (4 * EDGE_SPAN * slope > rise)
-        if np.count_nonzero(edge) >= MIN_EDGES:
-            widths.append(float(np.percentile(rise[edge] / slope[edge], EDGE_PERCENTILE)))
-    return max(widths) if widths else None
+    rise = cv2.subtract(cv2.dilate(frame, span), cv2.erode(frame, span))
+    clipped = cv2.compare(frame, CLIPPED, cv2.CMP_GE)
+    # Lights and their streaks are small or thin; a white product or backdrop is not.
+    broad = cv2.morphologyEx(clipped, cv2.MORPH_OPEN, np.ones((LIGHT_SIZE, LIGHT_SIZE), np.uint8))
+    light = cv2.dilate(cv2.subtract(clipped, broad), np.ones((9, 9), np.uint8))
+    candidates = (rise > EDGE_RISE) & (light == 0)
+    widths = [_crisp_widths(frame, rise, candidates, axis) for axis in (1, 0)]
+    kept = [float(np.percentile(w, EDGE_PERCENTILE)) for w in widths if len(w) >= MIN_EDGES]
+    return max(kept) if kept else None
 
 
 def histogram(gray: np.ndarray) -> np.ndarray:
