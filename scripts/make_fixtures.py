@@ -21,11 +21,19 @@ from PIL import Image
 from image_review.views import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import SCENES, display_p3_icc, render_screen_scene, render_view
+from synthetic import (
+    QUALITY_CASES,
+    SCENES,
+    display_p3_icc,
+    render_quality_case,
+    render_screen_scene,
+    render_view,
+)
 
 IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 ROOT = IMAGES / "examples"
 SCREENS = IMAGES / "screens"  # one photo per screen case, named after its truth
+QUALITY = IMAGES / "quality"  # one photo per case of judging blur and exposure on the subject
 SIZE = (1024, 768)  # long side just over the 1000 px zoom recommendation
 VIEWS = load_profile().all_views  # the eight required views and the screen switched on
 NUMBERED = {
@@ -220,10 +228,17 @@ def main() -> None:
     mixed["02_inner-packaging.jpg"] = cmyk_jpeg(pixels["inner_packaging"])
     mixed["07_left-side.png"] = png_with_alpha(pixels["left"])
     write(ROOT / "export-mix", mixed)
+    for backdrop in ("plain", "defocused"):  # the product sharp, little else with an edge
+        close_ups = {v: jpeg(render_view(v, seed, SIZE, backdrop)) for seed, v in enumerate(VIEWS)}
+        write(ROOT / f"{backdrop}-backdrop", numbered(**close_ups))
     SCREENS.mkdir(parents=True, exist_ok=True)
     for seed, scene in enumerate(SCENES, start=100):
         (SCREENS / f"{scene}.jpg").write_bytes(jpeg(render_screen_scene(scene, seed, SIZE)))
-    print(f"wrote examples to {ROOT} and screen cases to {SCREENS}")
+    QUALITY.mkdir(parents=True, exist_ok=True)
+    for case in QUALITY_CASES:
+        grey = cv2.cvtColor(render_quality_case(case), cv2.COLOR_GRAY2BGR)
+        (QUALITY / f"{case}.jpg").write_bytes(jpeg(grey, quality=92))
+    print(f"wrote examples to {ROOT}, screen cases to {SCREENS}, quality cases to {QUALITY}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,36 @@ def table(
     return np.clip(wood * light[..., None], 0, 255)
 
 
+def plain_surface(
+    rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT, tone: float = 1.0
+) -> np.ndarray:
+    """A smooth, plain tabletop (a mid-grey matte mat at tone 1): a lighting falloff and a
+    soft mottle with no crisp edge in it, as a matte surface is at a phone's focus."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    mottle = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3.5) * 30
+    base = np.array([150, 152, 156], np.float32) * tone
+    light = 1.04 - 0.25 * (((x - w * 0.45) / w) ** 2 + ((y - h * 0.35) / h) ** 2)
+    return np.clip((base + mottle[..., None]) * light[..., None], 0, 255)
+
+
+def defocused_room(rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT) -> np.ndarray:
+    """A busy room far behind the subject, out of focus as a close focus leaves it: a wood
+    table, shelves and bright objects, blurred (Gaussian, sigma 9 px)."""
+    room = table(rng, w, h)
+    for _ in range(40):
+        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+        colour = [float(c) for c in rng.integers(20, 250, 3)]
+        if rng.random() < 0.5:
+            size = (int(rng.integers(40, 220)), int(rng.integers(40, 220)))
+            cv2.rectangle(room, (x0, y0), (x0 + size[0], y0 + size[1]), colour, -1)
+        else:
+            cv2.circle(room, (x0, y0), int(rng.integers(10, 60)), colour, -1)
+    return cv2.GaussianBlur(room, (0, 0), 9)
+
+
+BACKDROPS = {"wood": table, "plain": plain_surface}
+
+
 def _rounded_rect(
     img: np.ndarray, x0: int, y0: int, x1: int, y1: int, r: int, colour, thickness: int = -1
 ):
@@ -137,9 +167,15 @@ def _phone_back(img, rng) -> None:
 
 
 def _phone_edge(
-    img, rng, buttons: list[tuple[int, int]], ports: list[tuple[int, int]], vertical: bool
+    img,
+    rng,
+    buttons: list[tuple[int, int]],
+    ports: list[tuple[int, int]],
+    vertical: bool,
+    serial: bool = False,
 ) -> None:
-    """A phone lying on its edge: a long thin bar, with buttons (offset, length) and ports."""
+    """A phone lying on its edge: a long thin bar, with buttons (offset, length) and ports,
+    and with `serial` the small printed serial number a close-up shows."""
     if vertical:
         x0, y0, x1, y1 = 600, 110, 680, 850
     else:
@@ -163,6 +199,18 @@ def _phone_edge(
             _rounded_rect(img, cx - radius, cy - 9, cx + radius, cy + 9, 8, (25, 25, 25))
         else:
             cv2.circle(img, centre, radius, (30, 30, 30), -1, AA)
+    if serial:
+        text = "SN F2LXK7Q9HG7F  IMEI 35 209900 176148 1"
+        layer = np.zeros((60, 900), np.uint8)
+        cv2.putText(layer, text, (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, AA)
+        if vertical:
+            layer = cv2.rotate(layer, cv2.ROTATE_90_CLOCKWISE)
+            region = img[y0 + 40 : y0 + 940, (x0 + x1) // 2 - 45 : (x0 + x1) // 2 + 15]
+        else:
+            region = img[(y0 + y1) // 2 - 45 : (y0 + y1) // 2 + 15, x0 + 40 : x0 + 940]
+        h, w = min(layer.shape[0], region.shape[0]), min(layer.shape[1], region.shape[1])
+        alpha = (layer[:h, :w].astype(np.float32) / 255.0)[..., None]
+        region[:h, :w] = region[:h, :w] * (1 - alpha) + np.float32(60) * alpha
 
 
 def _box(img, rng) -> None:
@@ -405,24 +453,43 @@ def _camera(img: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) ->
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -> np.ndarray:
+def render_view(
+    view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT), backdrop: str = "wood"
+) -> np.ndarray:
     """A BGR uint8 photo of `view` (shipping_box, product_box, inner_packaging, top, bottom,
-    front, back, left, right, warranty_card, screen_on) at `size`."""
+    front, back, left, right, warranty_card, screen_on) at `size`, the product sharp on a
+    `backdrop`: a wood table, a plain smooth tabletop, or a defocused room behind it (on
+    those two the phone's edges are close-ups that show its printed serial)."""
     rng = np.random.default_rng(seed)
     packaging = view in ("shipping_box", "product_box", "inner_packaging")
-    img = table(rng, tone=1.0 if packaging else PHONE_TABLE_TONE)
+    tone = 1.0 if packaging else PHONE_TABLE_TONE
+    close_up = backdrop != "wood"  # the edges' printed serial shows in these close-ups
+    img = defocused_room(rng) if backdrop == "defocused" else BACKDROPS[backdrop](rng, tone=tone)
     if view in ("front", "screen_on"):
         _phone_front(img, rng, lit=view == "screen_on")
     elif view == "back":
         _phone_back(img, rng)
     elif view == "left":
-        _phone_edge(img, rng, buttons=[(150, 90), (260, 90)], ports=[], vertical=True)
+        _phone_edge(
+            img, rng, buttons=[(150, 90), (260, 90)], ports=[], vertical=True, serial=close_up
+        )
     elif view == "right":
-        _phone_edge(img, rng, buttons=[(330, 130)], ports=[(600, 5)], vertical=True)
+        _phone_edge(
+            img, rng, buttons=[(330, 130)], ports=[(600, 5)], vertical=True, serial=close_up
+        )
     elif view == "top":
-        _phone_edge(img, rng, buttons=[], ports=[(120, 6), (560, 4)], vertical=False)
+        _phone_edge(
+            img, rng, buttons=[], ports=[(120, 6), (560, 4)], vertical=False, serial=close_up
+        )
     elif view == "bottom":
-        _phone_edge(img, rng, buttons=[], ports=[(370, 28), (200, 5), (540, 5)], vertical=False)
+        _phone_edge(
+            img,
+            rng,
+            buttons=[],
+            ports=[(370, 28), (200, 5), (540, 5)],
+            vertical=False,
+            serial=close_up,
+        )
     elif view == "shipping_box":
         _box(img, rng)
     elif view == "inner_packaging":
@@ -434,6 +501,130 @@ def render_view(view: str, seed: int, size: tuple[int, int] = (WIDTH, HEIGHT)) -
     else:
         raise ValueError(f"unknown view {view!r}")
     return _camera(img, rng, size)
+
+
+def _soft_noise(h: int, w: int, seed: int, sigma: float) -> np.ndarray:
+    """Unit-variance noise smoothed at `sigma` px."""
+    rng = np.random.default_rng(seed)
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), sigma)
+    return texture / texture.std()
+
+
+def _crisp_label(img: np.ndarray, box: tuple[int, int, int, int], seed: int) -> None:
+    """Printed text and a barcode-like block of lines inside box (x0, y0, x1, y1), dark ink
+    on a float image."""
+    x0, y0, x1, y1 = box
+    rng = np.random.default_rng(seed)
+    ink = np.zeros(img.shape, np.uint8)
+    for row in range(3):
+        cv2.putText(
+            ink,
+            "SN F2LXK7Q9 128GB",
+            (x0 + 8, y0 + 30 + row * 30),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.7,
+            255,
+            2,
+            cv2.LINE_AA,
+        )
+    for x in range(x0 + 10, x1 - 10, 4):
+        if rng.random() < 0.6:
+            cv2.line(ink, (x, y1 - 40), (x, y1 - 10), 255, 2)
+    alpha = ink.astype(np.float32) / 255
+    img[:] = img * (1 - alpha) + 28 * alpha
+
+
+def _small_subject_before_bokeh(h: int, w: int, seed: int) -> np.ndarray:
+    """A sharp product label filling about 12% of the frame before a busy background that
+    is far out of focus (shallow depth of field)."""
+    rng = np.random.default_rng(seed)
+    room = 120 + 60 * _soft_noise(h, w, seed, 2)
+    for _ in range(60):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        cv2.circle(room, (x, y), int(rng.integers(8, 50)), float(rng.integers(20, 240)), -1)
+    img = cv2.GaussianBlur(room, (0, 0), 8)
+    x0, y0, x1, y1 = 380, 270, 700, 500  # 320 x 230: 9% of the frame
+    img[y0:y1, x0:x1] = 200 + 8 * _soft_noise(y1 - y0, x1 - x0, seed + 1, 1)
+    _crisp_label(img, (x0, y0, x1, y1), seed)
+    return np.clip(img + np.random.default_rng(seed + 2).normal(0, 2, img.shape), 0, 255).astype(
+        np.uint8
+    )
+
+
+def _silver_product_on_white(h: int, w: int, seed: int) -> np.ndarray:
+    """A web product shot: a pale silver monitor back, shaded and with its printed label,
+    on a pure white backdrop (the backdrop is 55% of the frame and clipped)."""
+    img = np.full((h, w), 255, np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    body = (xx - 180) * 0.55 + 120 > yy - 60  # a tilted panel
+    body &= (xx > 180) & (xx < 840) & (yy > 90) & (yy < 690)
+    shade = 150 + 50 * (xx - 180) / 660 + 6 * _soft_noise(h, w, seed, 3)
+    img[body] = shade[body]
+    cv2.rectangle(img, (440, 330), (600, 420), 140, -1)  # the stand's plate
+    _crisp_label(img, (470, 500, 760, 640), seed)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _dark_room_with_lamps(h: int, w: int, seed: int) -> np.ndarray:
+    """An underexposed room (its furniture dim, at about 11 of 255) with a window and two
+    lamps bright enough to lift the brightest tenth over 60 and the mean to about 35."""
+    img = 11 + 6 * _soft_noise(h, w, seed, 6) + 3 * _soft_noise(h, w, seed + 1, 1)
+    cv2.rectangle(img, (60, 60), (360, 400), 170, -1)  # a window: 13% of the frame
+    for centre in ((700, 180), (880, 420)):
+        cv2.circle(img, centre, 45, 250, -1)
+    img = cv2.GaussianBlur(img, (0, 0), 1)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _night_scene_lit_subject(h: int, w: int, seed: int) -> np.ndarray:
+    """A well-exposed night shot: a lit shop front filling a third of the frame, the street
+    around it dim but visible (about 25 of 255)."""
+    img = 25 + 8 * _soft_noise(h, w, seed, 4)
+    img[250:600, 250:800] = 140 + 40 * _soft_noise(350, 550, seed + 1, 2)
+    _crisp_label(img, (300, 300, 700, 560), seed)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _product_on_black(h: int, w: int, seed: int) -> np.ndarray:
+    """A studio shot of a lit product on a black backdrop (60% of the frame near black)."""
+    img = np.full((h, w), 3, np.float32)
+    img[220:560, 300:720] = 170 + 25 * _soft_noise(340, 420, seed, 2)
+    _crisp_label(img, (330, 260, 690, 520), seed)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _black_product_on_white(h: int, w: int, seed: int) -> np.ndarray:
+    """A black product on a white sweep: its darks are the product's own, not a fault."""
+    img = np.full((h, w), 250, np.float32) + 3 * _soft_noise(h, w, seed, 5)
+    img[200:600, 350:650] = 30 + 10 * _soft_noise(400, 300, seed, 2)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _white_phone_on_mat(h: int, w: int, seed: int) -> np.ndarray:
+    """A white phone (its body clipped at 255) with a black screen on a grey textured mat:
+    its edges are crisp and are the photo's only strong edges."""
+    img = 110 + 8 * _soft_noise(h, w, seed, 1.0)
+    img[200:580, 150:870] = 255
+    img[230:550, 260:800] = 15
+    cv2.circle(img, (205, 390), 22, 40.0, 3)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+# Each case of judging blur and exposure on the subject, with the findings it must get.
+QUALITY_CASES = {
+    "sharp_small_subject_before_bokeh": (_small_subject_before_bokeh, ()),
+    "sharp_lit_shop_at_night": (_night_scene_lit_subject, ()),
+    "silver_product_on_white": (_silver_product_on_white, ()),
+    "lit_product_on_black": (_product_on_black, ()),
+    "black_product_on_white": (_black_product_on_white, ()),
+    "white_phone_on_grey_mat": (_white_phone_on_mat, ()),
+    "dark_room_with_window_and_lamps": (_dark_room_with_lamps, ("too-dark",)),
+}
+
+
+def render_quality_case(case: str, seed: int = 0) -> np.ndarray:
+    """The grey 1024 x 768 photo of one QUALITY_CASES case."""
+    return QUALITY_CASES[case][0](768, 1024, seed)
 
 
 def _s15(value: float) -> bytes:

@@ -1,4 +1,5 @@
 import csv
+import math
 
 import cv2
 import numpy as np
@@ -7,24 +8,32 @@ from test_quality import decoded, natural_texture, product_photo
 
 from image_review.cli import cli
 from image_review.evaluate_quality import QualityLabel, choose_limits, evaluate_quality
+from image_review.judge import softness
 from image_review.policy import DEFAULT_POLICY
 
 
-def measures(detail: float, p90: float = 180, mean: float = 120, p05: float = 30) -> dict:
-    exposure = {"mean": mean, "p05": p05, "p90": p90, "p95": p90, "bright_share": 0.0}
-    return {"detail": detail, "entropy": 6.0, "exposure": exposure}
+def measures(
+    detail: float, width: float = 2.5, p90: float = 180, mean: float = 120, p05: float = 30
+) -> dict:
+    exposure = {"mean": mean, "p05": p05, "p50": mean, "p90": p90, "p95": p90}
+    exposure |= {"bright_share": 0.0, "white_edge": None, "black_edge": None}
+    return {"detail": detail, "edge_width": width, "entropy": 6.0, "exposure": exposure}
 
 
 def test_limits_are_chosen_from_the_good_photos_with_a_margin():
     labels = [QualityLabel(f"s{i}", "sharp", "normal", "a") for i in range(40)]
     labels += [QualityLabel("b", "blurred", "dark", "b"), QualityLabel("w", "sharp", "bright", "c")]
-    measured = [measures(0.40 + 0.01 * i, p90=100 + i) for i in range(40)]
-    measured += [measures(0.1, p90=20), measures(0.9, mean=230, p05=200)]
+    # Sharp photos of softness 2.5 / sqrt(detail): from 3.09 (detail 0.655) up to 4.07.
+    measured = [measures(0.655 - 0.007 * i, p90=100 + i, mean=60 + i) for i in range(40)]
+    measured += [measures(0.1, width=6.0, p90=20), measures(0.9, mean=230, p05=200)]
     limits = choose_limits(labels, measured)
-    # 3% of 41 sharp photos is one photo: the limit sits just above the least sharp one.
-    assert limits["min_detail"] == 0.41
-    assert limits["soft_detail"] == 0.43  # 8%: three photos
+    softest = max(softness(m["detail"], m["edge_width"]) for m in measured[:40])
+    # The error sits above every sharp photo; the warning flags at most 6% of 41 (2 photos).
+    assert limits["blur_error_softness"] == round(math.ceil(softest / 0.05) * 0.05, 3)
+    third = sorted(softness(m["detail"], m["edge_width"]) for m in measured[:40])[-3]
+    assert limits["blur_warning_softness"] == round(math.ceil(third / 0.05) * 0.05, 3)
     assert limits["dark_p90"] == 90  # the dimmest normal photo's p90 is 100, less 10
+    assert limits["dark_p50"] == 55  # its darkest median is 60, less 5
     # No photo without shadows that is not labelled bright: nothing to keep clear of.
     assert limits["bright_mean"] == DEFAULT_POLICY.bright_mean
 
@@ -61,23 +70,33 @@ def write_set(folder):
 
 
 def test_every_check_is_scored_with_the_policy_and_cross_validated(tmp_path):
-    result = evaluate_quality(write_set(tmp_path), tmp_path / "images")
+    result = evaluate_quality([write_set(tmp_path)])
     assert result.photos == 5 and result.groups == 2
     shipped = {r.check.code: r for r in result.shipped}
-    assert shipped["blurry"].caught == (1, 1) and shipped["blurry"].false_alarms == (0, 4)
-    assert shipped["too-dark"].caught == (1, 1) and shipped["too-dark"].false_alarms == (0, 4)
-    assert shipped["overexposed"].caught == (1, 1)
+    assert shipped["blurry"].counts() == [1, 1, 0, 4]
+    assert shipped["too-dark"].counts() == [1, 1, 0, 4]
+    assert shipped["overexposed"].counts()[:2] == [1, 1]
     assert [r.check.code for r in result.cross_validated] == list(shipped)
+
+
+def test_a_labels_file_without_groups_takes_them_from_the_labels_beside_it(tmp_path):
+    labels = write_set(tmp_path)
+    extra = tmp_path / "blur_labels.csv"
+    extra.write_text("file,blur_label,exposure_label,notes\nb.jpg,blurred,normal,soft\n")
+    result = evaluate_quality([labels, extra])
+    added = [label for label in result.shipped[0].labels if label.source == "blur_labels.csv"]
+    assert [(label.file, label.group) for label in added] == [("b.jpg", "one")]
 
 
 def test_eval_quality_prints_the_figures_and_refuses_bad_labels(tmp_path):
     labels = write_set(tmp_path)
-    result = CliRunner().invoke(
-        cli, ["eval-quality", str(labels), "--also-sharp", str(tmp_path / "images")]
-    )
+    unlabelled = tmp_path / "sellers"
+    unlabelled.mkdir()
+    cv2.imwrite(str(unlabelled / "dark.jpg"), np.full((600, 800), 8, np.uint8))
+    result = CliRunner().invoke(cli, ["eval-quality", str(labels), "--unlabelled", str(unlabelled)])
     assert result.exit_code == 0, result.output
-    assert "cross-validated" in result.output and "blurry" in result.output
-    assert "findings on the photos of" in result.output
+    assert "cross-validated" in result.output and "by source" in result.output
+    assert "findings on 1 unlabelled photos with the policy's limits: too-dark 1" in result.output
     labels.write_text("file,blur_label,exposure_label,source_repo\na.jpg,fuzzy,normal,one\n")
     result = CliRunner().invoke(cli, ["eval-quality", str(labels)])
     assert result.exit_code == 2

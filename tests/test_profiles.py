@@ -95,7 +95,7 @@ side_views = ["spout", "handle"]
 
 [policy]
 min_photos = 3
-min_detail = 0.2
+blur_warning_softness = 6.5
 
 [[views]]
 id = "spout"
@@ -123,7 +123,7 @@ def test_a_profile_file_declares_views_words_counts_and_policy(tmp_path, example
     path.write_text(PROFILE.format(handle_words='["handle"]'), encoding="utf-8")
     profile = load_profile(path)
     assert profile.required == ("spout", "handle")
-    assert load_policy(None, profile).min_detail == 0.2
+    assert load_policy(None, profile).blur_warning_softness == 6.5
     assert (
         parse_name("壶嘴", profile).view == "spout"
         and parse_name("side2", profile).side_number == 2
@@ -140,7 +140,7 @@ def test_a_profile_file_declares_views_words_counts_and_policy(tmp_path, example
     policy_file = tmp_path / "policy.toml"
     policy_file.write_text("min_photos = 5\n")
     assert load_policy(policy_file, profile).min_photos == 5
-    assert load_policy(policy_file, profile).min_detail == 0.2
+    assert load_policy(policy_file, profile).blur_warning_softness == 6.5
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,12 @@ from image_review.rejudge import ManifestError, rejudge
 from image_review.review import review
 from image_review.views import load_profile
 
-STRICTER = {"min_detail": 0.5, "soft_detail": 0.6, "duplicate_tile_limit": 0.05, "min_photos": 9}
+STRICTER = {
+    "blur_error_softness": 3.0,
+    "blur_warning_softness": 2.5,
+    "duplicate_tile_limit": 0.05,
+    "min_photos": 9,
+}
 
 
 @pytest.mark.parametrize(
@@ -27,7 +32,7 @@ STRICTER = {"min_detail": 0.5, "soft_detail": 0.6, "duplicate_tile_limit": 0.05,
         ("corrupt", "renewed-au", {"max_file_bytes": 20_000}, "yes"),
         ("sidecar", "renewed-au", {"max_pixels": 700_000}, "auto"),
         ("au-phone", "renewed-au", {}, "no"),
-        ("blurry", "renewed", {"min_detail": 0.05, "soft_detail": 0.06}, "auto"),
+        ("blurry", "renewed", {"blur_error_softness": 30.0, "blur_warning_softness": 40.0}, "auto"),
     ],
 )
 def test_a_rejudged_manifest_equals_a_fresh_review_with_the_same_options(
@@ -53,7 +58,7 @@ def test_a_stricter_policy_turns_a_pass_into_a_fail_from_the_manifest(example, t
     folder = example("complete-phone")
     write_manifest(review(folder), tmp_path / "m.json")
     policy_file = tmp_path / "strict.toml"
-    policy_file.write_text("min_detail = 0.9\n")
+    policy_file.write_text("blur_error_softness = 2.0\n")
     result = CliRunner().invoke(
         cli, ["rejudge", str(tmp_path / "m.json"), "--policy", str(policy_file), "--out", "-"]
     )

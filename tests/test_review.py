@@ -8,6 +8,7 @@ import pytest
 from conftest import EXAMPLES, photo_bytes
 from PIL import Image
 
+from image_review.judge import softness
 from image_review.manifest import dumps, schema_text
 from image_review.models import load_model
 from image_review.policy import DEFAULT_POLICY
@@ -23,7 +24,16 @@ def errors(result) -> set[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["complete-phone", "chinese-names", "subfolders", "sidecar", "heic"]
+    "name",
+    [
+        "complete-phone",
+        "chinese-names",
+        "subfolders",
+        "sidecar",
+        "heic",
+        "plain-backdrop",
+        "defocused-backdrop",
+    ],
 )
 def test_good_examples_pass(name):
     result = review(EXAMPLES / name)
@@ -216,8 +226,9 @@ def test_measures_are_kept_in_the_manifest():
     left = next(p for p in data["photos"] if p["file"] == "07_left-side.jpg")
     blurry = next(f for f in left["findings"] if f["code"] == "blurry")
     assert blurry["kind"] == "estimate"
-    assert blurry["value"] == left["measures"]["detail"] < blurry["limit"]
-    assert blurry["limit"] == DEFAULT_POLICY.min_detail
+    measures = left["measures"]
+    assert blurry["value"] == round(softness(measures["detail"], measures["edge_width"]), 3)
+    assert blurry["value"] > blurry["limit"] == DEFAULT_POLICY.blur_error_softness
 
 
 def test_a_screen_printed_on_the_box_does_not_count_as_lit(phone_with):

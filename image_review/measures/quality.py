@@ -51,6 +51,7 @@ EDGE_SPAN = 7  # px: the neighbourhood an edge's rise is measured over
 EDGE_RISE = 24  # grey levels an edge must rise within EDGE_SPAN (noise and grain stay below)
 EDGE_PERCENTILE = 2  # the crispest 2% of the edges: a small sharp subject is enough
 MIN_EDGES = 100  # fewer edges along an axis: that axis says nothing
+WIDEST = 4 * EDGE_SPAN  # px: the widest edge measured
 LIGHT_SIZE = 15  # px: clipped areas narrower than this are lights, whose edges are skipped
 CLIP_SIDE = 512  # long side of the copy the clipped areas' edges are measured on
 CLIP_SHARE = 0.03  # clipped areas smaller than this share of the photo have no edge measured
@@ -137,14 +138,16 @@ def _crisp_widths(frame: np.ndarray, rise: np.ndarray, candidates: np.ndarray, a
     edge = candidates[1:-1, 1:-1] & (inner >= before) & (inner >= after)
     rises = rise[1:-1, 1:-1][edge].astype(np.float32)
     slopes = inner[edge].astype(np.float32) / 8  # Sobel's weights sum to 8 per unit step
-    steep = 4 * EDGE_SPAN * slopes > rises  # a rise spread wider than that is shading
+    steep = WIDEST * slopes > rises  # a rise spread wider than that is shading
     return rises[steep] / slopes[steep]
 
 
 def edge_width(gray: np.ndarray) -> float | None:
     """Pixels the crispest edges take to rise, in the worse of x and y: about 2.5-3.5 for a
-    sharp photo, over 4 for a blurred one (see the module docstring). None when too few
-    edges rise enough to tell."""
+    sharp photo, over 4 for a blurred one (see the module docstring); WIDEST when no edge
+    rises within EDGE_SPAN though the photo has contrast; None for a photo without any."""
+    if min(gray.shape) < 2 * EDGE_SPAN:
+        return None
     frame = cv2.GaussianBlur(gray, (3, 3), 0.6)
     span = np.ones((EDGE_SPAN, EDGE_SPAN), np.uint8)
     rise = cv2.subtract(cv2.dilate(frame, span), cv2.erode(frame, span))
@@ -155,7 +158,13 @@ def edge_width(gray: np.ndarray) -> float | None:
     candidates = (rise > EDGE_RISE) & (light == 0)
     widths = [_crisp_widths(frame, rise, candidates, axis) for axis in (1, 0)]
     kept = [float(np.percentile(w, EDGE_PERCENTILE)) for w in widths if len(w) >= MIN_EDGES]
-    return max(kept) if kept else None
+    if kept:
+        return max(kept)
+    # No edge rises within reach: a flat photo says nothing, a photo with contrast over a
+    # wider span is blurred beyond what is measured (missed focus): the widest measured.
+    wide = np.ones((WIDEST, WIDEST), np.uint8)
+    wide_rise = cv2.subtract(cv2.dilate(frame, wide), cv2.erode(frame, wide))
+    return float(WIDEST) if np.count_nonzero(wide_rise > EDGE_RISE) >= MIN_EDGES else None
 
 
 def histogram(gray: np.ndarray) -> np.ndarray:
