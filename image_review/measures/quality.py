@@ -53,7 +53,7 @@ EDGE_PERCENTILE = 2  # the crispest 2% of the edges: a small sharp subject is en
 MIN_EDGES = 100  # fewer edges along an axis: that axis says nothing
 WIDEST = 4 * EDGE_SPAN  # px: the widest edge measured
 LIGHT_SIZE = 15  # px: clipped areas narrower than this are lights, whose edges are skipped
-CLIP_SIDE = 512  # long side of the copy the clipped areas' edges are measured on
+CLIP_SIDE = 512  # the clipped areas' edges are measured on a copy halved down to about this
 CLIP_SHARE = 0.03  # clipped areas smaller than this share of the photo have no edge measured
 NEAR_BLACK = 12  # at or below this level a pixel is crushed to black
 
@@ -94,9 +94,13 @@ def _energies(level: np.ndarray) -> np.ndarray:
 
 def _denoised(energies: np.ndarray) -> np.ndarray:
     """Tile energies less the noise floor: per direction, the energy of the flattest tiles
-    (NOISE_PERCENTILE), which hold sensor noise and little else."""
-    floor = np.percentile(energies, NOISE_PERCENTILE, axis=(1, 2), keepdims=True)
-    return np.maximum(energies - floor, 0.0)
+    (NOISE_PERCENTILE, interpolated as numpy's percentile does), which hold sensor noise and
+    little else."""
+    ordered = np.sort(energies.reshape(len(energies), -1), axis=1)
+    position = NOISE_PERCENTILE / 100 * (ordered.shape[1] - 1)
+    low, share = int(position), position - int(position)
+    floor = ordered[:, low] + share * (ordered[:, low + 1] - ordered[:, low])
+    return np.maximum(energies - floor[:, None, None], 0.0)
 
 
 def detail(gray: np.ndarray) -> float | None:
@@ -114,9 +118,12 @@ def detail(gray: np.ndarray) -> float | None:
     silent = coarse_energy < QUIET_DIRECTION * coarse_energy.max(axis=0, keepdims=True)
     ratio = np.where(silent, np.inf, ratios).min(axis=0)
     structure = coarse_energy.sum(axis=0)
-    near_light = cv2.dilate((work >= CLIPPED).astype(np.uint8), np.ones((9, 9), np.uint8))
-    th, tw = work.shape[0] // TILES, work.shape[1] // TILES
-    lit = near_light[: th * TILES, : tw * TILES].reshape(TILES, th, TILES, tw).max(axis=(1, 3))
+    clipped = cv2.compare(work, CLIPPED, cv2.CMP_GE)
+    if cv2.countNonZero(clipped):
+        near_light = cv2.dilate(clipped, np.ones((9, 9), np.uint8)).astype(np.float32)
+        lit = _tile_means(near_light)  # over 0 where any pixel of the tile is near a light
+    else:
+        lit = np.zeros((TILES, TILES), np.float32)
     judged = (structure > STRUCTURE) & (lit == 0)
     if np.count_nonzero(judged) < MIN_TILES:  # little in focus or in view: what there is
         judged = (structure > 0) & (structure >= np.percentile(structure, 75)) & (lit == 0)
@@ -126,20 +133,27 @@ def detail(gray: np.ndarray) -> float | None:
 
 
 def _crisp_widths(frame: np.ndarray, rise: np.ndarray, candidates: np.ndarray, axis: int):
-    """Widths (rise over steepest slope) of the edges across one axis (1: x, 0: y): pixels
-    among `candidates` whose slope peaks along that axis. The frame's outer pixels are left
-    out, so neighbours are plain slices, not copies."""
-    slope = np.abs(cv2.Sobel(frame, cv2.CV_16S, axis, 1 - axis, ksize=3))
-    inner = slope[1:-1, 1:-1]
-    if axis == 1:
-        before, after = slope[1:-1, :-2], slope[1:-1, 2:]
-    else:
-        before, after = slope[:-2, 1:-1], slope[2:, 1:-1]
-    edge = candidates[1:-1, 1:-1] & (inner >= before) & (inner >= after)
-    rises = rise[1:-1, 1:-1][edge].astype(np.float32)
-    slopes = inner[edge].astype(np.float32) / 8  # Sobel's weights sum to 8 per unit step
+    """Widths (rise over steepest slope) of the edges across one axis (1: x, 0: y): the
+    pixels among `candidates` (flat indices, none on the frame's border) whose slope peaks
+    along that axis."""
+    slope = np.abs(cv2.Sobel(frame, cv2.CV_16S, axis, 1 - axis, ksize=3)).ravel()
+    step = 1 if axis == 1 else frame.shape[1]
+    here = slope[candidates]
+    peak = (here >= slope[candidates - step]) & (here >= slope[candidates + step])
+    rises = rise.ravel()[candidates[peak]].astype(np.float32)
+    slopes = here[peak].astype(np.float32) / 8  # Sobel's weights sum to 8 per unit step
     steep = WIDEST * slopes > rises  # a rise spread wider than that is shading
     return rises[steep] / slopes[steep]
+
+
+def _lights(frame: np.ndarray) -> np.ndarray | None:
+    """Where small clipped lights and their streaks are (dilated), or None without any: a
+    white product or backdrop is broad, and not a light."""
+    clipped = cv2.compare(frame, CLIPPED, cv2.CMP_GE)
+    if not cv2.countNonZero(clipped):
+        return None
+    broad = cv2.morphologyEx(clipped, cv2.MORPH_OPEN, np.ones((LIGHT_SIZE, LIGHT_SIZE), np.uint8))
+    return cv2.dilate(cv2.subtract(clipped, broad), np.ones((9, 9), np.uint8))
 
 
 def edge_width(gray: np.ndarray) -> float | None:
@@ -151,12 +165,13 @@ def edge_width(gray: np.ndarray) -> float | None:
     frame = cv2.GaussianBlur(gray, (3, 3), 0.6)
     span = np.ones((EDGE_SPAN, EDGE_SPAN), np.uint8)
     rise = cv2.subtract(cv2.dilate(frame, span), cv2.erode(frame, span))
-    clipped = cv2.compare(frame, CLIPPED, cv2.CMP_GE)
-    # Lights and their streaks are small or thin; a white product or backdrop is not.
-    broad = cv2.morphologyEx(clipped, cv2.MORPH_OPEN, np.ones((LIGHT_SIZE, LIGHT_SIZE), np.uint8))
-    light = cv2.dilate(cv2.subtract(clipped, broad), np.ones((9, 9), np.uint8))
-    candidates = (rise > EDGE_RISE) & (light == 0)
-    widths = [_crisp_widths(frame, rise, candidates, axis) for axis in (1, 0)]
+    candidates = rise > EDGE_RISE
+    lights = _lights(frame)
+    if lights is not None:
+        candidates &= lights == 0
+    candidates[[0, -1], :] = candidates[:, [0, -1]] = False
+    where = np.flatnonzero(candidates)
+    widths = [_crisp_widths(frame, rise, where, axis) for axis in (1, 0)]
     kept = [float(np.percentile(w, EDGE_PERCENTILE)) for w in widths if len(w) >= MIN_EDGES]
     if kept:
         return max(kept)
@@ -188,8 +203,8 @@ def exposure(hist: np.ndarray) -> dict[str, float]:
 
 
 def _edge_level(small: np.ndarray, clipped: np.ndarray) -> float | None:
-    """Median level 2-4 px (of CLIP_SIDE) outside the clipped areas; None when they are
-    smaller than CLIP_SHARE of the photo."""
+    """Median level 2-4 px (at about CLIP_SIDE) outside the clipped areas; None when they
+    are smaller than CLIP_SHARE of the photo."""
     if np.count_nonzero(clipped) < CLIP_SHARE * clipped.size:
         return None
     step = np.ones((3, 3), np.uint8)
@@ -201,12 +216,9 @@ def _edge_level(small: np.ndarray, clipped: np.ndarray) -> float | None:
 def clipped_edges(gray: np.ndarray, hist: np.ndarray) -> dict[str, float | None]:
     """The level just outside the areas clipped to white (`white_edge`, from the photo's own
     white point) and crushed to black (`black_edge`)."""
-    scale = CLIP_SIDE / max(gray.shape)
-    small = (
-        gray
-        if scale >= 1
-        else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    )
+    # Halved (OpenCV's fast path for an exact half) from 768 px up: 384-512 px.
+    halve = max(gray.shape) > 1.5 * CLIP_SIDE
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if halve else gray
     white_point = int(np.searchsorted(np.cumsum(hist) / hist.sum(), 0.995))
     white = small >= max(white_point - 3, 240) if white_point >= 243 else np.zeros_like(small, bool)
     return {
