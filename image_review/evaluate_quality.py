@@ -36,6 +36,7 @@ SOFT_FALSE = 0.06  # possibly blurry: at most this share of sharp photos (the ta
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
 DARK_P50_MARGIN = 5  # the same for the median, which sits closer to black
 SOFTNESS_STEP = 0.05  # softness limits in these steps
+ERROR_MARGIN = 0.25  # softness between the softest sharp photo and the error's limit
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def _upper_limit(values: list[float], false_share: float, step: float) -> float:
 
 def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str, float]:
     """The limits the rules choose on these photos:
-    - blur_error_softness (`blurry`): above every sharp photo's softness;
+    - blur_error_softness (`blurry`): ERROR_MARGIN above every sharp photo's softness;
     - blur_warning_softness (`possibly-blurry`): over at most SOFT_FALSE of them;
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
     - dark_p50: DARK_P50_MARGIN below the darkest median of a normal photo whose black is
@@ -210,7 +211,7 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     default = DEFAULT_POLICY
     return {
         "blur_error_softness": (
-            _upper_limit(softnesses, 0, SOFTNESS_STEP)
+            _upper_limit(softnesses, 0, SOFTNESS_STEP) + ERROR_MARGIN
             if softnesses
             else default.blur_error_softness
         ),

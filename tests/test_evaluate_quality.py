@@ -28,8 +28,8 @@ def test_limits_are_chosen_from_the_good_photos_with_a_margin():
     measured += [measures(0.1, width=6.0, p90=20), measures(0.9, mean=230, p05=200)]
     limits = choose_limits(labels, measured)
     softest = max(softness(m["detail"], m["edge_width"]) for m in measured[:40])
-    # The error sits above every sharp photo; the warning flags at most 6% of 41 (2 photos).
-    assert limits["blur_error_softness"] == round(math.ceil(softest / 0.05) * 0.05, 3)
+    # The error sits 0.25 above every sharp photo; the warning flags at most 6% of 41 (2).
+    assert limits["blur_error_softness"] == round(math.ceil(softest / 0.05) * 0.05, 3) + 0.25
     third = sorted(softness(m["detail"], m["edge_width"]) for m in measured[:40])[-3]
     assert limits["blur_warning_softness"] == round(math.ceil(third / 0.05) * 0.05, 3)
     assert limits["dark_p90"] == 90  # the dimmest normal photo's p90 is 100, less 10
