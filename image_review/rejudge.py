@@ -23,6 +23,18 @@ from image_review.submission import PhotoFile
 from image_review.views import UNASSIGNED, Profile
 
 DECODE_CODES = frozenset({"unreadable", "pixel-limit"})  # found while decoding the bytes
+NEWEST_MEASURE = "edge_width"  # the measure added last: a manifest without it is older
+
+
+def _older_measures(data: dict) -> bool:
+    """Whether a decoded photo of the manifest lacks a measure this version judges."""
+    photos = data.get("photos") or []
+    return any(
+        isinstance(photo, dict)
+        and photo.get("measures")
+        and NEWEST_MEASURE not in photo["measures"]
+        for photo in photos
+    )
 
 
 class ManifestError(ValueError):
@@ -47,7 +59,11 @@ def rejudge(path: str | Path, policy: Policy, profile: Profile, screen: str = "a
         raise ManifestError(
             _("{file}: not an image-review manifest ({schema})").format(file=path, schema=SCHEMA_ID)
         )
-    if "measures" not in data or "sidecar" not in data.get("submission", {}):
+    if (
+        "measures" not in data
+        or "sidecar" not in data.get("submission", {})
+        or _older_measures(data)
+    ):
         raise ManifestError(
             _(
                 "{file}: written by an older image-review, without the measures a re-judge "

@@ -1,8 +1,10 @@
 import csv
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from test_quality import decoded, natural_texture, product_photo
 
@@ -101,3 +103,26 @@ def test_eval_quality_prints_the_figures_and_refuses_bad_labels(tmp_path):
     result = CliRunner().invoke(cli, ["eval-quality", str(labels)])
     assert result.exit_code == 2
     assert "line 2: blur_label must be sharp, blurred or doubtful" in result.output
+
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.mark.skipif(not DATASETS.is_dir(), reason="../shared/datasets is not here")
+def test_grouped_cross_validation_on_the_real_quality_photos():
+    """Floors at the figures measured when the limits were chosen (see README): what a
+    false finding costs a seller first, then what is caught."""
+    result = evaluate_quality(
+        [DATASETS / "quality-dev" / "labels.csv", DATASETS / "screen-dev" / "blur_labels.csv"]
+    )
+    blurry, any_blur, dark, _, any_bright = result.cross_validated
+    sharp_of_screen_dev = blurry.counts(lambda label: label.source == "blur_labels.csv")
+    assert sharp_of_screen_dev[2] == 0  # no error on the sharp photos the old check failed
+    assert blurry.counts()[2] <= 0.01 * blurry.counts()[3]
+    assert any_blur.counts()[2] <= 0.08 * any_blur.counts()[3]
+    assert blurry.counts()[0] >= 0.45 * blurry.counts()[1]
+    assert any_blur.counts()[0] >= 0.65 * any_blur.counts()[1]
+    caught, dark_photos, false, others = dark.counts(lambda label: label.source == "labels.csv")
+    assert caught >= 0.8 * dark_photos and false <= 0.02 * others
+    caught, bright_photos, false, _ = any_bright.counts()
+    assert caught >= 0.7 * bright_photos and false == 0

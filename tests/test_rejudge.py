@@ -101,6 +101,18 @@ def test_a_photo_the_first_review_did_not_decode_is_not_judged_from_nothing(exam
     assert rejudge(tmp_path / "m.json", small, load_profile()).verdict() == "fail"
 
 
+def test_a_manifest_measured_before_the_edge_width_is_refused(example, tmp_path):
+    """Judging blur without the edge width would pass a blurred photo: review again."""
+    path = tmp_path / "m.json"
+    write_manifest(review(example("blurry")), path)
+    data = json.loads(path.read_text("utf-8"))
+    for photo in data["photos"]:
+        photo["measures"].pop("edge_width", None)
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ManifestError, match="older image-review"):
+        rejudge(path, load_policy(), load_profile())
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
