@@ -134,7 +134,7 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
             message = _(
                 "estimated blurry: softness {value:.1f}, over {limit:g} (even the crispest "
                 "edges are {width:.1f} px wide, fine detail {detail:.2f}; sharp photos "
-                "measure under 5); hold the phone still, tap the product to focus and retake it"
+                "measure about 4); hold the phone still, tap the product to focus and retake it"
             )
         else:
             message = _(
