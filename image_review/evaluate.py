@@ -29,6 +29,7 @@ import numpy as np
 from image_review.imaging import DecodeError, decode, sniff_format
 from image_review.measures.screen import analyse, band_state, lit_quad
 from image_review.models import LogisticModel, fit_logistic, load_model
+from image_review.policy import DEFAULT_POLICY
 
 SUBJECTS = ("phone", "laptop", "tablet", "monitor/TV", "watch", "other")
 QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
@@ -220,6 +221,13 @@ class ScreenEvaluation:
             for label, state in zip(self.labels, self.states, strict=True)
         )
 
+    def passing_unnamed(self, limit: float) -> tuple[int, int, int]:
+        """(photos from `limit`, of them truly lit, lit photos in all): what an unnamed
+        photo proves at that probability."""
+        pairs = zip(self.labels, self.probabilities, strict=True)
+        chosen = [label.on for label, p in pairs if p >= limit]
+        return len(chosen), sum(chosen), sum(label.on for label in self.labels)
+
     def by_subject(self) -> dict[str, dict[tuple[str, str], int]]:
         """subject: {(truth, state): photos}."""
         table: dict[str, Counter] = {subject: Counter() for subject in SUBJECTS}
@@ -277,6 +285,17 @@ def evaluate_screen(
 STATES = ("on", "uncertain", "off", "none")
 
 
+def _unnamed_line(result: ScreenEvaluation) -> str:
+    """What passes the screen requirement as an unnamed photo, at the policy's limit."""
+    limit = DEFAULT_POLICY.screen_unnamed_probability
+    chosen, lit, all_lit = result.passing_unnamed(limit)
+    return (
+        f"unnamed photos counted (probability >= {limit:.2f}, screen_unnamed_probability): "
+        f"{chosen}, of them lit {lit} (precision {lit / max(chosen, 1):.3f}, target >= 0.98; "
+        f"{chosen - lit} false PASS), {lit / max(all_lit, 1):.1%} of lit screens"
+    )
+
+
 def screen_report(result: ScreenEvaluation) -> str:
     """The evaluation as text: figures at the bands, states by subject, misses, quads."""
     _, meta = load_model("screen")
@@ -297,6 +316,7 @@ def screen_report(result: ScreenEvaluation) -> str:
         f"balanced accuracy  {result.balanced_accuracy:.3f}",
         f"lit screens measured off: {result.lit_called_off} of {lit}"
         f" ({result.lit_called_off / max(lit, 1):.1%})",
+        _unnamed_line(result),
         "",
         "states by subject (truth: on / uncertain / off / none)",
     ]

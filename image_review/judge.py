@@ -418,7 +418,7 @@ def judge_requirements(
     for view in profile.views:
         requirements.append(_view_requirement(view, photos, findings))
     requirements.append(
-        _screen_requirement(photos, profile, has_screen, screen_confirmed, findings)
+        _screen_requirement(photos, profile, policy, has_screen, screen_confirmed, findings)
     )
     return requirements, findings
 
@@ -453,13 +453,16 @@ def shows_lit_screen(photo: PhotoResult, profile: Profile) -> bool:
 def _screen_requirement(
     photos: list[PhotoResult],
     profile: Profile,
+    policy: Policy,
     has_screen: bool | None,
     confirmed: bool,
     findings: list[Finding],
 ) -> Requirement:
-    """A lit screen detected on a product photo passes. Otherwise a photo named as showing
-    the screen on fails the requirement only when the model is confident its screen is dark
-    (`off`), and not when the seller confirmed it; any other doubt is a warning for a person."""
+    """Once the seller names the screen-on photo(s), only they count: a lit one passes; an
+    unsure one is a warning; one the model is confident is dark (`off`) fails, unless the
+    seller confirmed it. With none named, a product photo passes only when its lit screen
+    is near-certain (screen_unnamed_probability); a less sure one is a warning that asks to
+    name the photo, and no lit screen at all fails."""
     if not has_screen:
         why = (
             _("the product has no screen")
@@ -470,20 +473,53 @@ def _screen_requirement(
             )
         )
         return Requirement(SCREEN_ON, "not_required", [], why)
-    lit = [p.file for p in photos if shows_lit_screen(p, profile)]
     named = [p for p in photos if p.usable and p.screen_label]
-    if lit:
-        message = _("lit screen detected in {files}").format(files=", ".join(lit))
-        passed_over = [p.file for p in photos if p.view == SCREEN_ON and p.file not in lit]
-        if passed_over:
-            message += _(
-                "; you named {files}, whose screen was not confirmed lit, so the detected "
-                "photo counts instead"
-            ).format(files=", ".join(passed_over))
-        return Requirement(SCREEN_ON, "pass", lit, message)
+    if named:
+        return _named_screen(named, profile, confirmed, findings)
     lang = current_language()
     title = profile.screen.label(lang)
-    if named and confirmed:
+    lit = [p for p in photos if shows_lit_screen(p, profile)]
+    sure = [p.file for p in lit if _lit_probability(p) >= policy.screen_unnamed_probability]
+    if sure:
+        message = _("lit screen detected in {files}").format(files=", ".join(sure))
+        return Requirement(SCREEN_ON, "pass", sure, message)
+    if lit:
+        best = max(_lit_probability(p) for p in lit)
+        message = _(
+            "{view}: {files} may show it, but an unnamed photo counts only when the estimate "
+            "is near-certain ({probability:.0%} lit, counted from {limit:.0%}); name the photo "
+            "that shows the screen switched on (for example screen-on.jpg, or screen_on in "
+            "submission.toml)"
+        ).format(
+            view=title,
+            files=", ".join(p.file for p in lit),
+            probability=best,
+            limit=policy.screen_unnamed_probability,
+        )
+        return Requirement(SCREEN_ON, "warn", [p.file for p in lit], message)
+    message = _("{view}: no photo shows a lit screen; {how}").format(
+        view=title, how=profile.screen.how(lang)
+    )
+    findings.append(Finding("screen-on-missing", message))
+    return Requirement(SCREEN_ON, "fail", [], message)
+
+
+def _lit_probability(photo: PhotoResult) -> float:
+    return float(photo.measures["screen"]["probability"])
+
+
+def _named_screen(
+    named: list[PhotoResult], profile: Profile, confirmed: bool, findings: list[Finding]
+) -> Requirement:
+    """The requirement judged on the photos the seller named as showing the screen on."""
+    lang = current_language()
+    title = profile.screen.label(lang)
+    lit = [p.file for p in named if shows_lit_screen(p, profile)]
+    if lit:
+        return Requirement(
+            SCREEN_ON, "pass", lit, _("lit screen detected in {files}").format(files=", ".join(lit))
+        )
+    if confirmed:
         for photo in named:
             photo.findings.append(_confirmed_screen(photo))
         files = ", ".join(p.file for p in named)

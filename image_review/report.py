@@ -46,12 +46,8 @@ def slots(review: Review) -> list[Slot]:
             continue
         view = requirement.id.removeprefix("view.")
         if view == SCREEN_ON:
-            # The photos that count, and every photo the seller put in this slot.
-            shown = [
-                p
-                for p in review.photos
-                if p.file in requirement.photos or p.view == SCREEN_ON or p.screen_label
-            ]
+            # The photos that count (or are weighed), and every photo the seller named.
+            shown = [p for p in review.photos if p.file in requirement.photos or p.screen_label]
         else:
             shown = [p for p in review.photos if p.view == view]
         out.append(Slot(view, requirement.status, shown, requirement.message, requirement.photos))

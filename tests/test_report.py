@@ -182,7 +182,9 @@ def test_a_real_browser_shows_the_missing_slot_where_it_belongs(tmp_path):
     assert np.percentile(ys, 99) - np.percentile(ys, 1) > 300  # two rows of the grid
 
 
-def test_a_photo_the_seller_named_is_shown_when_another_counts_instead(tmp_path):
+def test_the_photo_the_seller_named_decides_the_screen_slot(tmp_path):
+    """Once a photo is named as showing the screen on, only named photos count and only
+    they are shown in the slot: a lit photo left unnamed does not rescue it."""
     folder = tmp_path / "named"
     shutil.copytree(EXAMPLES / "sidecar", folder)
     toml = (folder / "submission.toml").read_text()
@@ -190,15 +192,15 @@ def test_a_photo_the_seller_named_is_shown_when_another_counts_instead(tmp_path)
     (folder / "submission.toml").write_text(toml)  # IMG_4039, the lit one, is now unnamed
     result = review(folder, previews=True)
     screen = next(r for r in result.requirements if r.id == "screen_on")
-    assert screen.status == "pass" and screen.photos == ["IMG_4039.jpg"]
-    assert "you named IMG_4036.jpg" in screen.message
+    assert screen.status != "pass" and "IMG_4039.jpg" not in screen.photos
+    assert "IMG_4036.jpg" in screen.message
     slot = next(s for s in slots(result) if s.view == "screen_on")
-    assert [p.file for p in slot.photos] == ["IMG_4036.jpg", "IMG_4039.jpg"]
+    assert [p.file for p in slot.photos] == ["IMG_4036.jpg"]
     page = Page(render_report(result))
-    assert "IMG_4036.jpg" in page.text and screen.message in page.text  # why it does not count
-    cells = {cell.file: cell for cell in sheet_cells(result)}
-    assert cells["IMG_4036.jpg"].note.startswith("not counted")
-    assert "you named IMG_4036.jpg" in render(result)
+    assert screen.message in page.text
+    cells = [cell.file for cell in sheet_cells(result) if cell.photo is not None]
+    assert len(cells) == len(set(cells))  # each photo once on the contact sheet
+    assert "IMG_4039.jpg" not in render(result).split("screen_on", 1)[1].split("\n", 1)[0]
 
 
 def read_rows(out: Path) -> list[dict]:

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import shutil
 
@@ -192,6 +193,33 @@ def test_a_screen_named_on_without_a_screen_in_view_is_a_warning(phone_with):
     assert ("screen-uncertain", "亮屏.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "warn"
     assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
+
+
+def test_an_unnamed_photo_proves_the_screen_on_only_when_near_certain(phone_with):
+    """A false `on` must not pass a set with no screen-on photo: a photo nobody named counts
+    only from screen_unnamed_probability; a less sure `on` asks the seller to name it."""
+    folder = phone_with("tv_on.jpg", "IMG_0009.jpg")
+    unsure = review(folder)
+    photo = next(p for p in unsure.photos if p.file == "IMG_0009.jpg")
+    probability = photo.measures["screen"]["probability"]
+    assert photo.measures["screen"]["state"] == "on"
+    assert probability < DEFAULT_POLICY.screen_unnamed_probability
+    requirement = screen_requirement(unsure)
+    assert requirement.status == "warn" and "name the photo" in requirement.message
+    assert f"{probability:.0%}" in requirement.message
+    assert unsure.verdict() == "pass" and unsure.verdict(strict=True) == "fail"
+    lenient = dataclasses.replace(DEFAULT_POLICY, screen_unnamed_probability=0.5)
+    assert screen_requirement(review(folder, lenient)).status == "pass"
+    shutil.copy(EXAMPLES.parent / "screens" / "on.jpg", folder / "IMG_0009.jpg")  # p 0.96
+    requirement = screen_requirement(review(folder))
+    assert requirement.status == "pass" and requirement.photos == ["IMG_0009.jpg"]
+
+
+def test_a_lit_photo_left_unnamed_does_not_rescue_the_named_one(phone_with):
+    folder = phone_with("white_on_white.jpg", "亮屏.jpg")
+    shutil.copy(EXAMPLES.parent / "screens" / "on.jpg", folder / "IMG_0010.jpg")
+    requirement = screen_requirement(review(folder))
+    assert requirement.status == "warn" and requirement.photos == ["亮屏.jpg"]
 
 
 def test_small_and_flat_photos_are_errors(tmp_path):
