@@ -403,7 +403,7 @@ def _by_source(results: list[CheckResult]) -> list[str]:
                 + (f"!{false}/{negatives}" if negatives else "-")
             )
             cells.append(f" {cell:>16}")
-        lines.append(f"  {group[-44:]:44}" + "".join(cells))
+        lines.append(f"  {group[:44]:44}" + "".join(cells))
     return lines
 
 
