@@ -23,7 +23,7 @@ It is measured along x and along y and the wider kept (shake smears one directio
 on the analysis frame itself, away from small clipped lights (their streaks stay crisp in a
 shaken photo; a white product's edges count).
 Sharp photos measure 2.3-3.5 px, visibly blurred ones over 4. The judge joins the two
-into one softness (judge.softness) for the warning.
+into one softness (judge.softness), which both blur findings are judged on.
 
 Exposure is judged on the subject: `p50` (the median) catches a dark photo whose lamps or
 windows lift the brightest tenth; `white_edge` and `black_edge` tell a backdrop from a
@@ -132,7 +132,9 @@ def detail(gray: np.ndarray) -> float | None:
     return float(np.percentile(ratio[judged], DETAIL_PERCENTILE))
 
 
-def _crisp_widths(frame: np.ndarray, rise: np.ndarray, candidates: np.ndarray, axis: int):
+def _crisp_widths(
+    frame: np.ndarray, rise: np.ndarray, candidates: np.ndarray, axis: int
+) -> np.ndarray:
     """Widths (rise over steepest slope) of the edges across one axis (1: x, 0: y): the
     pixels among `candidates` (flat indices, none on the frame's border) whose slope peaks
     along that axis."""
