@@ -496,6 +496,7 @@ def _screen_requirement(
             probability=best,
             limit=policy.screen_unnamed_probability,
         )
+        findings.append(Finding("screen-unnamed", message, related=[p.file for p in lit]))
         return Requirement(SCREEN_ON, "warn", [p.file for p in lit], message)
     message = _("{view}: no photo shows a lit screen; {how}").format(
         view=title, how=profile.screen.how(lang)

@@ -76,8 +76,10 @@ class Pair:
     difference: float  # worst-tile difference after alignment; 0.0 for identical files
 
 
-# Findings that say a failed requirement again.
-REQUIREMENT_CODES = frozenset({"view-missing", "too-few-photos", "screen-on-missing"})
+# Findings that say a requirement of the shot list again (one that fails, or one to check).
+REQUIREMENT_CODES = frozenset(
+    {"view-missing", "too-few-photos", "screen-on-missing", "screen-unnamed"}
+)
 
 
 @dataclass

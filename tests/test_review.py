@@ -206,6 +206,7 @@ def test_an_unnamed_photo_proves_the_screen_on_only_when_near_certain(phone_with
     assert probability < DEFAULT_POLICY.screen_unnamed_probability
     requirement = screen_requirement(unsure)
     assert requirement.status == "warn" and "name the photo" in requirement.message
+    assert ("screen-unnamed", None) in codes_by_file(unsure)
     assert f"{probability:.0%}" in requirement.message
     assert unsure.verdict() == "pass" and unsure.verdict(strict=True) == "fail"
     lenient = dataclasses.replace(DEFAULT_POLICY, screen_unnamed_probability=0.5)
