@@ -28,7 +28,7 @@ from pathlib import Path
 
 from image_review.evaluate import LabelsError, csv_rows
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.judge import blur_verdict, bright_verdict, dark_verdict, softness
+from image_review.judge import blur_verdict, bright_verdict, dark_verdict, measured_softness
 from image_review.measures.quality import measure_quality
 from image_review.policy import DEFAULT_POLICY, Policy
 
@@ -102,12 +102,6 @@ def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str]]:
     return measured, skipped
 
 
-def _softness(m: dict) -> float | None:
-    if m["detail"] is None or m.get("edge_width") is None:
-        return None
-    return softness(m["detail"], m["edge_width"])
-
-
 @dataclass(frozen=True)
 class Check:
     """One finding judged against the labels: which photos should get it, which should
@@ -128,7 +122,7 @@ def _blur_check(code: str, fires: Callable[[str | None], bool], limit: Callable)
         lambda label: label.blur == "blurred",
         lambda label: label.blur == "sharp",
         lambda m, policy: fires(blur_verdict(m, policy)),
-        _softness,
+        measured_softness,
         limit,
     )
 
@@ -196,7 +190,7 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     of 5 away from the good photos; without such photos they stay the defaults."""
     pairs = list(zip(labels, measured, strict=True))
     sharp = [m for label, m in pairs if label.blur == "sharp"]
-    softnesses = [s for s in map(_softness, sharp) if s is not None]
+    softnesses = [s for s in map(measured_softness, sharp) if s is not None]
     normal = [m["exposure"] for label, m in pairs if label.exposure == "normal"]
     lit_medians = [
         e["p50"] for e in normal if (e.get("black_edge") or 0) < DEFAULT_POLICY.black_backdrop_edge

@@ -129,7 +129,7 @@ def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
         )
     blur = blur_verdict(m, policy)
     if blur:
-        value = softness(m["detail"], m["edge_width"])
+        value = measured_softness(m)
         if blur == "blurry":
             message = _(
                 "estimated blurry: softness {value:.1f}, over {limit:g} (even the crispest "
@@ -185,10 +185,9 @@ def blur_verdict(measures: dict, policy: Policy) -> str | None:
     error limit, which sits above every sharp labelled photo; `possibly-blurry` over the
     warning limit; else None (a flat photo, or one with too little structure or too few
     edges to measure, is not judged)."""
-    detail, width = measures["detail"], measures.get("edge_width")
-    if detail is None or width is None or measures["entropy"] < policy.min_entropy:
+    value = measured_softness(measures)
+    if value is None or measures["entropy"] < policy.min_entropy:
         return None
-    value = softness(detail, width)
     if value > policy.blur_error_softness:
         return "blurry"
     if value > policy.blur_warning_softness:
@@ -202,6 +201,12 @@ def blur_limit(verdict: str, policy: Policy) -> float:
 
 
 DETAIL_FLOOR = 0.25  # below this, detail no longer tells blur from a plain, smooth subject
+
+
+def measured_softness(measures: dict) -> float | None:
+    """The softness of a photo's measures, or None when either blur measure is missing."""
+    detail, width = measures["detail"], measures.get("edge_width")
+    return None if detail is None or width is None else softness(detail, width)
 
 
 def softness(detail: float, edge_width: float) -> float:
