@@ -43,9 +43,11 @@ def plain_surface(
     return np.clip((base + mottle[..., None]) * light[..., None], 0, 255)
 
 
-def defocused_room(rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT) -> np.ndarray:
+def defocused_room(
+    rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT, tone: float = 1.0
+) -> np.ndarray:
     """A busy room far behind the subject, out of focus as a close focus leaves it: a wood
-    table, shelves and bright objects, blurred (Gaussian, sigma 9 px)."""
+    table (always at tone 1), shelves and bright objects, blurred (Gaussian, sigma 9 px)."""
     room = table(rng, w, h)
     for _ in range(40):
         x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
@@ -58,7 +60,15 @@ def defocused_room(rng: np.random.Generator, w: int = WIDTH, h: int = HEIGHT) ->
     return cv2.GaussianBlur(room, (0, 0), 9)
 
 
-BACKDROPS = {"wood": table, "plain": plain_surface}
+BACKDROPS = {"wood": table, "plain": plain_surface, "defocused": defocused_room}
+
+
+def _ink(img: np.ndarray, mask: np.ndarray, colour) -> None:
+    """Paint `colour` on a float image in place, through an 8-bit coverage mask."""
+    alpha = mask.astype(np.float32) / 255.0
+    if img.ndim == 3:
+        alpha = alpha[..., None]
+    img[:] = img * (1 - alpha) + np.asarray(colour, np.float32) * alpha
 
 
 def _rounded_rect(
@@ -73,15 +83,13 @@ def _rounded_rect(
     if thickness > 0:
         inner = cv2.erode(mask, np.ones((thickness, thickness), np.uint8))
         mask = cv2.subtract(mask, inner)
-    alpha = (mask.astype(np.float32) / 255.0)[..., None]
-    img[:] = img * (1 - alpha) + np.array(colour, np.float32) * alpha
+    _ink(img, mask, colour)
 
 
 def _text(img: np.ndarray, text: str, origin, font, scale: float, colour, weight: int):
     mask = np.zeros(img.shape[:2], np.uint8)
     cv2.putText(mask, text, origin, font, scale, 255, weight, AA)
-    alpha = (mask.astype(np.float32) / 255.0)[..., None]
-    img[:] = img * (1 - alpha) + np.array(colour, np.float32) * alpha
+    _ink(img, mask, colour)
 
 
 def _shadow(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, strength: float = 0.45):
@@ -209,8 +217,7 @@ def _phone_edge(
         else:
             region = img[(y0 + y1) // 2 - 45 : (y0 + y1) // 2 + 15, x0 + 40 : x0 + 940]
         h, w = min(layer.shape[0], region.shape[0]), min(layer.shape[1], region.shape[1])
-        alpha = (layer[:h, :w].astype(np.float32) / 255.0)[..., None]
-        region[:h, :w] = region[:h, :w] * (1 - alpha) + np.float32(60) * alpha
+        _ink(region[:h, :w], layer[:h, :w], (60, 60, 60))
 
 
 def _box(img, rng) -> None:
@@ -464,7 +471,7 @@ def render_view(
     packaging = view in ("shipping_box", "product_box", "inner_packaging")
     tone = 1.0 if packaging else PHONE_TABLE_TONE
     close_up = backdrop != "wood"  # the edges' printed serial shows in these close-ups
-    img = defocused_room(rng) if backdrop == "defocused" else BACKDROPS[backdrop](rng, tone=tone)
+    img = BACKDROPS[backdrop](rng, tone=tone)
     if view in ("front", "screen_on"):
         _phone_front(img, rng, lit=view == "screen_on")
     elif view == "back":
@@ -530,8 +537,7 @@ def _crisp_label(img: np.ndarray, box: tuple[int, int, int, int], seed: int) -> 
     for x in range(x0 + 10, x1 - 10, 4):
         if rng.random() < 0.6:
             cv2.line(ink, (x, y1 - 40), (x, y1 - 10), 255, 2)
-    alpha = ink.astype(np.float32) / 255
-    img[:] = img * (1 - alpha) + 28 * alpha
+    _ink(img, ink, 28)
 
 
 def _small_subject_before_bokeh(h: int, w: int, seed: int) -> np.ndarray:
