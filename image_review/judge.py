@@ -503,10 +503,18 @@ def _screen_requirement(
         )
         findings.append(Finding("screen-unnamed", message, related=[p.file for p in lit]))
         return Requirement(SCREEN_ON, "warn", [p.file for p in lit], message)
+    return _screen_missing(profile, [], findings)
+
+
+def _screen_missing(
+    profile: Profile, named: list[PhotoResult], findings: list[Finding]
+) -> Requirement:
+    """The failed requirement (and its finding) when no photo shows a lit screen."""
+    lang = current_language()
     message = _("{view}: no photo shows a lit screen; {how}").format(
-        view=title, how=profile.screen.how(lang)
+        view=profile.screen.label(lang), how=profile.screen.how(lang)
     )
-    findings.append(Finding("screen-on-missing", message))
+    findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
     return Requirement(SCREEN_ON, "fail", [], message)
 
 
@@ -547,11 +555,7 @@ def _named_screen(
             "from the pixels; a person should check it"
         ).format(view=title, files=", ".join(unclear))
         return Requirement(SCREEN_ON, "warn", unclear, message)
-    message = _("{view}: no photo shows a lit screen; {how}").format(
-        view=title, how=profile.screen.how(lang)
-    )
-    findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
-    return Requirement(SCREEN_ON, "fail", [], message)
+    return _screen_missing(profile, named, findings)
 
 
 def _bands() -> dict[str, float]:
