@@ -7,8 +7,10 @@ sees the pixels alone: each photo is read from its bytes, never by its name.
 Two ways to score:
 - cross-validated (the default; without a group column each photo is its own group): the
   model is fitted again, leaving one group out at a time, with the shipped model's inputs
-  and penalty, and each photo is scored by the model that never saw its group. These are
-  the figures for the photos the shipped model was fitted on.
+  and penalty, and each photo is scored by the model that never saw its group. Its network
+  input comes from a network that never saw the photo either: the network file holds one
+  network per training fold (`models/convnet.py`). These are the figures for the photos
+  the shipped model was fitted on.
 - shipped: the shipped model as it is, for photos it has never seen.
 
 An optional outlines file (columns `file` and `outline`: four corners as percent of the
@@ -20,20 +22,22 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.measures.screen import analyse, band_state, lit_quad
-from image_review.models import LogisticModel, fit_logistic, load_model
+from image_review.measures.screen import NETWORK, NETWORK_INPUT, analyse, band_state, lit_quad
+from image_review.models import JoinedModel, LogisticModel, fit_logistic, load_model
+from image_review.models.convnet import load_network, photo_digest
 from image_review.policy import DEFAULT_POLICY
 
 SUBJECTS = ("phone", "laptop", "tablet", "monitor/TV", "watch", "other")
 QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
 QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
+Model = LogisticModel | JoinedModel
 
 
 class LabelsError(ValueError):
@@ -62,11 +66,20 @@ class ScreenData:
     names: tuple[str, ...]  # the model inputs, in column order
     rows: np.ndarray  # (photos, inputs)
     quads: list[np.ndarray | None]  # the lit-screen quad, as fractions of width and height
+    unseen_network: np.ndarray  # each photo's network logit from a network that never saw it
     skipped: list[str] = field(default_factory=list)
 
     @property
     def truth(self) -> np.ndarray:
         return np.array([label.on for label in self.labels])
+
+    def columns(self, names: tuple[str, ...], unseen: bool = False) -> np.ndarray:
+        """The inputs `names`, in that order; `unseen`: the network's from networks that
+        never saw the photo (what models are fitted and cross-validated on)."""
+        rows = self.rows.copy()
+        if unseen:
+            rows[:, self.names.index(NETWORK_INPUT)] = self.unseen_network
+        return rows[:, [self.names.index(name) for name in names]]
 
     @property
     def dark_display(self) -> np.ndarray:
@@ -136,8 +149,9 @@ def overlap(quad: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
     """Decode every labelled photo (from its bytes) and compute the model's inputs."""
-    kept, rows, quads, skipped = [], [], [], []
+    kept, rows, quads, unseen, skipped = [], [], [], [], []
     names: tuple[str, ...] = ()
+    networks = load_network(NETWORK)
     for label in labels:
         try:
             data = (images / label.file).read_bytes()
@@ -149,29 +163,33 @@ def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
         names = names or tuple(sorted(seen.features))
         rows.append([seen.features[name] for name in names])
         quads.append(lit_quad(seen))
+        unseen.append(networks.unseen_logit(frame.bgr, photo_digest(data)))
         kept.append(label)
     if not kept:
         raise LabelsError(f"{images}: none of the labelled photos could be read")
-    return ScreenData(kept, names, np.array(rows, np.float64), quads, skipped)
+    return ScreenData(kept, names, np.array(rows, np.float64), quads, np.array(unseen), skipped)
 
 
-def cross_validated(data: ScreenData, names: tuple[str, ...], l2: float) -> np.ndarray:
-    """Each photo's probability from a model fitted without its group (leave one group out)."""
-    columns = [data.names.index(name) for name in names]
-    rows, truth = data.rows[:, columns], data.truth
+def cross_validated(data: ScreenData, model: Model, l2: float) -> np.ndarray:
+    """Each photo's probability from a model whose logistic part was fitted without its
+    group (leave one group out), and whose network input comes from a network that never
+    saw the photo."""
+    numbers = model.numbers if isinstance(model, JoinedModel) else model
+    rows, truth = data.columns(numbers.features, unseen=True), data.truth
+    every_input = data.columns(model.features, unseen=True)
     groups = np.array([label.group for label in data.labels])
     out = np.zeros(len(rows))
     for group in sorted(set(groups)):
         held = groups == group
-        model = fit_logistic(rows[~held], truth[~held], names, l2)
-        out[held] = model.probabilities(rows[held])
+        fitted = fit_logistic(rows[~held], truth[~held], numbers.features, l2)
+        scorer = replace(model, numbers=fitted) if isinstance(model, JoinedModel) else fitted
+        out[held] = scorer.probabilities(every_input[held])
     return out
 
 
-def shipped_probabilities(data: ScreenData, model: LogisticModel) -> np.ndarray:
+def shipped_probabilities(data: ScreenData, model: Model) -> np.ndarray:
     """Each photo's probability from the shipped model as it is."""
-    columns = [data.names.index(name) for name in model.features]
-    return model.probabilities(data.rows[:, columns])
+    return model.probabilities(data.columns(model.features))
 
 
 @dataclass
@@ -235,6 +253,26 @@ class ScreenEvaluation:
             table[label.subject][(label.truth, state)] += 1
         return {subject: dict(counts) for subject, counts in table.items() if counts}
 
+    def by_group(self, smallest: int) -> dict[str, tuple[int, int, float, float]]:
+        """group: (photos, lit, recall of `on`, specificity) for groups of at least
+        `smallest` photos, the largest first."""
+        sizes = Counter(label.group for label in self.labels)
+        table = {}
+        for group, size in sizes.most_common():
+            if size < smallest:
+                break
+            pairs = [
+                (label.on, state == "on")
+                for label, state in zip(self.labels, self.states, strict=True)
+                if label.group == group
+            ]
+            lit = [said for on, said in pairs if on]
+            dark = [not said for on, said in pairs if not on]
+            recall = sum(lit) / len(lit) if lit else float("nan")
+            specificity = sum(dark) / len(dark) if dark else float("nan")
+            table[group] = (size, len(lit), recall, specificity)
+        return table
+
     def misses(self) -> list[tuple[Label, float, str]]:
         """Photos whose `on` / not-on answer is wrong, the worst first."""
         wrong = [
@@ -269,7 +307,7 @@ def evaluate_screen(
     if shipped:
         probabilities = shipped_probabilities(data, model)
     else:
-        probabilities = cross_validated(data, model.features, meta["fit"]["l2"])
+        probabilities = cross_validated(data, model, meta["fit"]["l2"])
     states = [
         band_state(float(p), bool(dark), meta["bands"])
         for p, dark in zip(probabilities, data.dark_display, strict=True)
@@ -283,6 +321,7 @@ def evaluate_screen(
 
 
 STATES = ("on", "uncertain", "off", "none")
+GROUP_SHOWN = 20  # the report's figures by group: groups of this many photos or more
 
 
 def _unnamed_line(result: ScreenEvaluation) -> str:
@@ -327,6 +366,16 @@ def screen_report(result: ScreenEvaluation) -> str:
             if any(counts.get((truth, state)) for state in STATES)
         ]
         lines.append(f"  {subject:11} " + "   ".join(cells))
+    groups = result.by_group(GROUP_SHOWN)
+    if groups:
+        lines += ["", f"groups of {GROUP_SHOWN} photos or more (recall of on, specificity):"]
+        for group, (size, lit, recall, specificity) in groups.items():
+            figures = [f"recall {recall:.3f}" if lit else ""]
+            figures.append(f"specificity {specificity:.3f}" if size > lit else "")
+            if lit and size > lit:
+                figures.append(f"balanced accuracy {(recall + specificity) / 2:.3f}")
+            shown = ", ".join(f for f in figures if f)
+            lines.append(f"  {group}  {size} photos, {lit} lit: {shown}")
     misses = result.misses()
     if misses:
         lines += ["", "misses, worst first (file, subject, truth, state, probability lit):"]

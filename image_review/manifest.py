@@ -14,6 +14,7 @@ from typing import Any
 from image_review import __version__
 from image_review.atomic import write_atomic
 from image_review.model import Finding, Pair, PhotoResult, Review
+from image_review.models import provenance
 
 SCHEMA_ID = "image-review/manifest/v1"
 
@@ -79,7 +80,11 @@ def to_dict(review: Review, strict: bool = False) -> dict[str, Any]:
     """The whole manifest as plain data, keys in contract order."""
     return {
         "schema": SCHEMA_ID,
-        "tool": {"name": "image-review", "version": __version__},
+        "tool": {
+            "name": "image-review",
+            "version": __version__,
+            "models": {"screen": provenance("screen")},
+        },
         "profile": {"name": review.profile.name, "sha256": review.profile.sha256},
         "lang": review.lang,
         "submission": {

@@ -184,8 +184,9 @@ def _judge_photo(
     screen_possible: bool = True,
 ) -> PhotoResult:
     """A judged copy of one measured photo (without the screen's measures when the user
-    says the product has no screen). A photo whose name says no view but which shows a
-    lit screen becomes `screen_on` (view_source `content`)."""
+    says the product has no screen). A photo whose name says no view but whose screen is
+    near-certainly lit (screen_unnamed_probability) becomes `screen_on` (view_source
+    `content`); a less sure one stays unassigned."""
     measures = dict(measured.measures)
     if not screen_possible:
         measures.pop("screen", None)
@@ -208,11 +209,19 @@ def _judge_photo(
     if not photo.measures:  # not decoded: its finding says why
         return photo
     photo.findings += photo_findings(photo, policy)
-    if assignment.view == UNASSIGNED and screen_state(photo) == "on":
+    if assignment.view == UNASSIGNED and _surely_lit(photo, policy):
         photo.view, photo.view_source = SCREEN_ON, "content"
     elif assignment.view == UNASSIGNED:
         photo.findings.append(unassigned_finding(photo, assignment.hint))
     return photo
+
+
+def _surely_lit(photo: PhotoResult, policy: Policy) -> bool:
+    """Detected `on` with the probability an unnamed photo needs to count."""
+    screen = photo.measures.get("screen", {})
+    return screen_state(photo) == "on" and (
+        screen["probability"] >= policy.screen_unnamed_probability
+    )
 
 
 def measure_pairs(

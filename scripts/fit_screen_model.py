@@ -2,16 +2,22 @@
 
     python scripts/fit_screen_model.py ../shared/datasets/screen-dev [--out FILE]
 
-The folder holds `labels.csv` (file, screen_on yes/no/na, subject, group) and `images/`.
-Every photo is decoded from its bytes and described by the OpenCV numbers of
-`measures/screen.py` (the names are never read). A logistic regression with an L2 penalty
-(numpy, `image_review.models.fit_logistic`) is fitted on all photos; its figures are
-measured by leave-one-group-out cross-validation, and the bands are read off the
-cross-validated probabilities:
+Run it after scripts/train_screen_network.py, on the same photos. The folder holds
+`labels.csv` (file, screen_on yes/no/na, subject, group) and `images/`. Every photo is
+decoded from its bytes and described by the OpenCV numbers of `measures/screen.py` and
+the network's logit (the names are never read); the logit comes from a network that never
+saw the photo (its training fold's), as it will for a seller's photo. A logistic regression
+with an L2 penalty (numpy, `image_review.models.fit_logistic`) is fitted on the numbers of
+all photos, and its logit is averaged with the network's (NETWORK_WEIGHT): in grouped CV the
+plain average ranked photos better than a regression that also weighs the network, whose
+weights moved with the group left out. The figures are measured by leave-one-group-out
+cross-validation, and the bands are read off the cross-validated probabilities:
 - `off`: the largest band below which at most OFF_LIT_SHARE of the lit screens fall, and
   at most OFF_MAX (the model itself gives a lit screen at most that chance), so a dark
   screen is only reported when the model is confident;
-- `on`: the lowest band at which the cross-validated precision of `on` reaches ON_PRECISION.
+- `on`: the lowest band at which the cross-validated precision of `on` reaches ON_PRECISION;
+- `sure`: the lowest at which it reaches SURE_PRECISION, where an unnamed photo may pass the
+  screen requirement (the policy's screen_unnamed_probability is set from it).
 Re-running it on the same photos writes the same file.
 """
 
@@ -24,15 +30,19 @@ from pathlib import Path
 import numpy as np
 
 from image_review.evaluate import cross_validated, load_screen_data, read_labels
-from image_review.models import MODELS, fit_logistic
+from image_review.measures.screen import NETWORK, NETWORK_INPUT
+from image_review.models import MODELS, JoinedModel, fit_logistic
+from image_review.models.convnet import load_network
 
 # Penalty per photo. 0.05 and 0.1 score alike in grouped CV, but let the synthetic printed
 # screen on a retail box through as lit.
 L2 = 0.02
 OFF_LIT_SHARE = 0.02  # at most this share of lit screens below the off band
 OFF_MAX = 0.03  # and the off band is a confident "dark": at most a 3% chance of a lit screen
-ON_PRECISION = 0.85  # the on band: the lowest probability with this cross-validated precision
-GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
+ON_PRECISION = 0.95  # the on band: the lowest probability with this cross-validated precision
+SURE_PRECISION = 0.98  # the sure band: an unnamed photo counts as the screen-on photo
+NETWORK_WEIGHT = 0.5  # the network's share of the joined logit
+GRID = np.round(np.arange(0.02, 0.995, 0.005), 3)
 
 
 def choose_bands(probabilities: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -40,13 +50,15 @@ def choose_bands(probabilities: np.ndarray, truth: np.ndarray) -> dict[str, floa
     lit = probabilities[truth]
     off = max((t for t in GRID if np.mean(lit < t) <= OFF_LIT_SHARE), default=GRID[0])
     off = min(off, OFF_MAX)
-    on = GRID[-1]
-    for t in GRID:
-        said = probabilities >= t
-        if t > off and said.any() and truth[said].mean() >= ON_PRECISION:
-            on = t
-            break
-    return {"on": float(on), "off": float(off)}
+
+    def lowest(precision: float) -> float:
+        for t in GRID:
+            said = probabilities >= t
+            if t > off and said.any() and truth[said].mean() >= precision:
+                return float(t)
+        return float(GRID[-1])
+
+    return {"on": lowest(ON_PRECISION), "off": float(off), "sure": lowest(SURE_PRECISION)}
 
 
 def figures(probabilities: np.ndarray, truth: np.ndarray, bands: dict) -> dict[str, float]:
@@ -78,15 +90,17 @@ def main() -> None:
     args = parser.parse_args()
     labels = read_labels(args.dataset / "labels.csv")
     data = load_screen_data(labels, args.dataset / "images")
-    names, truth = data.names, data.truth
-    model = fit_logistic(data.rows, truth, names, L2)
-    held_out = cross_validated(data, names, L2)
+    names, truth = tuple(n for n in data.names if n != NETWORK_INPUT), data.truth
+    numbers = fit_logistic(data.columns(names), truth, names, L2)
+    model = JoinedModel(numbers, NETWORK_INPUT, NETWORK_WEIGHT)
+    held_out = cross_validated(data, model, L2)
     bands = choose_bands(held_out, truth)
     cv = figures(held_out, truth, bands)
     document = {
         "name": "screen",
         "what": "probability that a display in the photo is switched on (emitting light)",
-        "model": model.as_dict(),
+        "model": numbers.as_dict(),
+        "join": {"network": NETWORK_INPUT, "network_weight": NETWORK_WEIGHT},
         "bands": bands,
         "fit": {
             "script": "scripts/fit_screen_model.py",
@@ -96,12 +110,17 @@ def main() -> None:
             "cross_validation": "leave one group out",
             "figures": cv,
         },
+        "network": {
+            "file": f"{NETWORK}.npz",
+            "sha256": load_network(NETWORK).digest,
+            "script": "scripts/train_screen_network.py",
+        },
     }
     text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}: bands {bands}")
     print("cross-validated: " + ", ".join(f"{k} {v}" for k, v in cv.items()))
-    weights = sorted(zip(model.coef, names, strict=True), key=lambda item: -abs(item[0]))
+    weights = sorted(zip(numbers.coef, names, strict=True), key=lambda item: -abs(item[0]))
     print("coefficients (standardised inputs):")
     for weight, name in weights:
         print(f"  {name:28} {weight:+.3f}")

@@ -1,27 +1,31 @@
 import json
 
+import cv2
 import numpy as np
 import pytest
 from conftest import EXAMPLES
 
 from image_review.imaging import decode
 from image_review.measures.screen import analyse, band_state
-from image_review.models import MODELS, LogisticModel, fit_logistic, load_model
+from image_review.models import MODELS, JoinedModel, LogisticModel, fit_logistic, load_model
+from image_review.models.convnet import ConvNet, _convolve, letterbox, load_network
+from image_review.policy import DEFAULT_POLICY
 
 
 def test_the_screen_model_file_loads_and_matches_the_measured_features():
     model, meta = load_model("screen")
     frame = decode((EXAMPLES.parent / "screens" / "on.jpg").read_bytes(), "JPEG", 10**8)
     assert set(model.features) == set(analyse(frame).features)
-    assert len(model.coef) == len(model.mean) == len(model.scale) == len(model.features)
-    assert (model.scale > 0).all()
+    numbers = model.numbers
+    assert len(numbers.coef) == len(numbers.mean) == len(numbers.scale) == len(numbers.features)
+    assert (numbers.scale > 0).all()
     assert 0 < meta["bands"]["off"] < meta["bands"]["on"] < 1
     assert meta["fit"]["script"] == "scripts/fit_screen_model.py"
     assert {"balanced_accuracy", "precision", "auc"} <= set(meta["fit"]["figures"])
 
 
 def test_the_model_round_trips_through_json():
-    model, _ = load_model("screen")
+    model = load_model("screen")[0].numbers
     again = LogisticModel.from_dict(json.loads(json.dumps(model.as_dict())))
     rows = np.random.default_rng(0).normal(size=(5, len(model.features))) * model.scale + model.mean
     assert np.allclose(again.probabilities(rows), model.probabilities(rows), atol=1e-6)
@@ -51,3 +55,78 @@ def test_every_model_file_names_how_it_was_made():
     for path in MODELS.glob("*.json"):
         meta = json.loads(path.read_text("utf-8"))
         assert meta["fit"]["script"] and meta["fit"]["data"] and meta["fit"]["cross_validation"]
+
+
+def test_a_joined_model_averages_its_logit_with_the_networks():
+    numbers = LogisticModel(("a",), np.zeros(1), np.ones(1), np.array([2.0]), -1.0)
+    joined = JoinedModel(numbers, "net", 0.5)
+    assert joined.features == ("a", "net")
+    z = 0.5 * (2.0 * 3.0 - 1.0) + 0.5 * -4.0
+    assert joined.probability({"a": 3.0, "net": -4.0}) == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def test_the_numpy_convolution_is_a_same_padded_3x3_convolution():
+    rng = np.random.default_rng(2)
+    planes = rng.normal(size=(2, 9, 7)).astype(np.float32)
+    weights = rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
+    bias = np.float32([0.5, -1.0, 0.0])
+    out = _convolve(planes, weights, bias)
+    assert out.shape == (3, 9, 7)
+    for o in range(3):
+        # filter2D correlates, as a convolution layer does; zero padding
+        expected = sum(
+            cv2.filter2D(planes[c], -1, weights[o, c], borderType=cv2.BORDER_CONSTANT)
+            for c in range(2)
+        )
+        assert np.allclose(out[o], expected + bias[o], atol=1e-4)
+
+
+def test_a_hand_made_network_gives_its_logit():
+    """One block that passes the red plane through, then the mean and the maximum of the
+    pooled plane: the logit is their weighted sum."""
+    identity = np.zeros((1, 3, 3, 3), np.float32)
+    identity[0, 0, 1, 1] = 1.0  # the red plane (input planes are RGB)
+    net = ConvNet(4, ((identity, np.float32([0.0])),), np.float32([1.0, 2.0]), 0.25)
+    bgr = np.zeros((4, 4, 3), np.uint8)
+    bgr[:2, :2, 2] = 255  # the top-left quarter red
+    # red plane normalised: 2.0 where red, -2.0 elsewhere; ReLU then 2x2 pooling: [[2, 0], [0, 0]]
+    assert net.logit(bgr) == pytest.approx(2.0 / 4 + 2 * 2.0 + 0.25)
+
+
+def test_the_letterbox_keeps_the_shape_on_grey():
+    bgr = np.zeros((50, 100, 3), np.uint8)
+    boxed = letterbox(bgr, 20)
+    assert boxed.shape == (20, 20, 3)
+    assert (boxed[5:15] == 0).all() and (boxed[:5] == 128).all() and (boxed[15:] == 128).all()
+
+
+def test_the_shipped_network_file_is_small_and_fitted_with_the_model():
+    """The screen model records the digest of the network its inputs came from: the two
+    files are refitted together (scripts/train_screen_network.py, then fit_screen_model.py)."""
+    path = MODELS / "screen_network.npz"
+    assert path.stat().st_size <= 5_000_000
+    networks = load_network("screen_network")
+    _, meta = load_model("screen")
+    assert meta["network"]["sha256"] == networks.digest
+    assert "network_logit" in load_model("screen")[0].features
+    frame = decode((EXAMPLES.parent / "screens" / "on.jpg").read_bytes(), "JPEG", 10**8)
+    assert np.isfinite(networks.final.logit(frame.bgr))
+
+
+def test_each_training_photo_is_scored_by_a_network_that_never_saw_it():
+    networks = load_network("screen_network")
+    held = [digests for _, digests in networks.folds]
+    assert len(held) >= 2 and all(held)
+    assert sum(len(d) for d in held) == len(frozenset().union(*held))  # each photo once
+    bgr = np.full((64, 64, 3), 90, np.uint8)
+    for net, digests in networks.folds:
+        assert networks.unseen_logit(bgr, next(iter(digests))) == net.logit(bgr)
+    assert networks.unseen_logit(bgr, "not-a-training-photo") == networks.final.logit(bgr)
+
+
+def test_an_unnamed_photo_needs_the_models_sure_band():
+    """screen_unnamed_probability is where the cross-validated precision of `on` reaches
+    0.98 (scripts/fit_screen_model.py writes it as the `sure` band): the policy's default
+    may not be laxer."""
+    bands = load_model("screen")[1]["bands"]
+    assert bands["on"] <= bands["sure"] <= DEFAULT_POLICY.screen_unnamed_probability < 1

@@ -15,10 +15,13 @@
    screen (dark mode); a screen printed on a box has whites below the flat bright box
    around it, and a printed page has no bezel (its rim is the desk).
 4. The model's inputs (`analyse`): each cue pooled over the candidates, the numbers of the
-   candidate that most looks like the screen, and numbers of the whole photo. The logistic
-   regression in `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos)
-   gives the probability that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark
-   display-shaped region in view) or `none`.
+   candidate that most looks like the screen, numbers of the whole photo, and the logit of
+   a small convolutional network that looks at the whole photo at 128 px
+   (`models/screen_network.npz`, trained by scripts/train_screen_network.py; it sees what
+   the numbers miss: a photo or a dark menu on a screen, glass that is only a reflection).
+   The logistic regression in `models/screen.json` (fitted by scripts/fit_screen_model.py
+   on real photos) joins them into the probability that a screen is lit; its bands give
+   `on`, `uncertain`, `off` (a dark display-shaped region in view) or `none`.
 5. Outline: from the candidate that most looks like the whole lit screen (at times only an
    icon, a widget or a block of text), each side moves out to the screen's edge against its
    bezel (`outline`).
@@ -34,6 +37,10 @@ import numpy as np
 
 from image_review.imaging import Frame
 from image_review.models import load_model
+from image_review.models.convnet import load_network
+
+NETWORK = "screen_network"  # models/screen_network.npz
+NETWORK_INPUT = "network_logit"  # the input that holds its logit
 
 WORK_SIDE = 384
 MIN_AREA, MAX_AREA = 0.01, 0.92  # share of the photo a display may cover
@@ -646,6 +653,7 @@ def analyse(frame: Frame) -> Analysis:
     features["dark_display"] = float(bool(dark))
     features["candidates"] = float(len(found))
     features.update(_photo_numbers(planes))
+    features[NETWORK_INPUT] = load_network(NETWORK).final.logit(frame.bgr)
     largest_dark = max(dark, key=lambda c: c.numbers["fill"], default=None)
     return Analysis(features, best, largest_dark, planes)
 
@@ -679,12 +687,14 @@ def lit_quad(seen: Analysis) -> np.ndarray | None:
 
 def measure_screen(frame: Frame) -> dict[str, Any]:
     """The screen measure of one frame: the model's probability that a screen is lit, the
-    state read from it, the quad (full-size pixels) and the numbers it rests on."""
+    state read from it, the quad (full-size pixels: the lit screen when `on`, the dark
+    display when `off`, none when `uncertain`) and the numbers it rests on."""
     model, meta = load_model("screen")
     seen = analyse(frame)
     probability = model.probability(seen.features)
     state = band_state(probability, seen.dark is not None, meta["bands"])
-    found = _quad(seen, lit=state in ("on", "uncertain"))
+    # No outline on an unsure estimate: it may not be the screen at all.
+    found = None if state == "uncertain" else _quad(seen, lit=state == "on")
     value = seen.planes["value"]
     quad, numbers = None, {}
     if found is not None:

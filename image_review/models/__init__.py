@@ -2,9 +2,11 @@
 
 A model file holds the names of its input features, their means and scales (inputs are
 standardised), the coefficients and intercept, the probability bands its states are read
-from, and how it was made (script, data, cross-validated figures). Applying a model needs
-numpy only; fitting uses the same numpy code (iteratively reweighted least squares), so the
-fitting script and `image-review eval-screen` need nothing beyond the runtime.
+from, and how it was made (script, data, cross-validated figures). A model may be joined
+with a network (`join`): its logit is then averaged with the network's logit, one of its
+inputs (`JoinedModel`; the network is in `convnet.py`). Applying a model needs numpy only;
+fitting uses the same numpy code (iteratively reweighted least squares), so the fitting
+script and `image-review eval-screen` need nothing beyond the runtime.
 """
 
 from __future__ import annotations
@@ -19,8 +21,22 @@ import numpy as np
 MODELS = Path(__file__).resolve().parent
 
 
+class _Scorer:
+    """What every model offers beside `features` and `probabilities(rows)`."""
+
+    features: tuple[str, ...]
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def probability(self, features: dict[str, float]) -> float:
+        """The probability of one photo's named features."""
+        row = np.array([[features[name] for name in self.features]], np.float64)
+        return float(self.probabilities(row)[0])
+
+
 @dataclass(frozen=True)
-class LogisticModel:
+class LogisticModel(_Scorer):
     """P(positive | features) = 1 / (1 + exp(-(coef . (x - mean) / scale + intercept)))."""
 
     features: tuple[str, ...]
@@ -29,15 +45,13 @@ class LogisticModel:
     coef: np.ndarray
     intercept: float
 
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        """The logit of each row of a (n, features) array."""
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """The probability of each row of a (n, features) array."""
-        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-    def probability(self, features: dict[str, float]) -> float:
-        """The probability of one photo's named features."""
-        row = np.array([[features[name] for name in self.features]], np.float64)
-        return float(self.probabilities(row)[0])
+        return _sigmoid(self.logits(rows))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +71,30 @@ class LogisticModel:
             coef=np.array(data["coef"], np.float64),
             intercept=float(data["intercept"]),
         )
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass(frozen=True)
+class JoinedModel(_Scorer):
+    """P = sigmoid((1 - w) * the logistic model's logit + w * a network's logit), where the
+    network's logit is the input `network` and w is `network_weight`."""
+
+    numbers: LogisticModel
+    network: str  # the input that holds the network's logit
+    network_weight: float
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The inputs, in the column order of `probabilities`: the network's last."""
+        return (*self.numbers.features, self.network)
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The probability of each row of a (n, features) array."""
+        w = self.network_weight
+        return _sigmoid((1 - w) * self.numbers.logits(rows[:, :-1]) + w * rows[:, -1])
 
 
 def fit_logistic(
@@ -87,7 +125,21 @@ def fit_logistic(
 
 
 @functools.cache
-def load_model(name: str) -> tuple[LogisticModel, dict]:
+def load_model(name: str) -> tuple[LogisticModel | JoinedModel, dict]:
     """The model `models/NAME.json` and the rest of its file (bands, provenance)."""
     data = json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8"))
-    return LogisticModel.from_dict(data["model"]), data
+    numbers = LogisticModel.from_dict(data["model"])
+    if "join" not in data:
+        return numbers, data
+    join = data["join"]
+    return JoinedModel(numbers, join["network"], float(join["network_weight"])), data
+
+
+def provenance(name: str) -> dict[str, object]:
+    """Which fitted model judged, for the manifest: its file, the data it was fitted on
+    and, when it has one, its network file and that file's SHA-256."""
+    _, meta = load_model(name)
+    out: dict[str, object] = {"file": f"{name}.json", "fitted_on": meta["fit"]["data"]}
+    if "network" in meta:
+        out["network"] = {key: meta["network"][key] for key in ("file", "sha256")}
+    return out

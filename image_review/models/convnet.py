@@ -1,0 +1,132 @@
+"""A small convolutional network run on numpy alone: the lit-screen network's inference.
+
+The network is trained by `scripts/train_screen_network.py` (PyTorch, the `train` extra) and
+shipped as `models/NAME.npz`: the photo letterboxed to `side` pixels, then blocks of a 3x3
+convolution (batch norm folded in), ReLU and 2x2 max pooling, then the mean and the maximum
+of each channel into one linear output, a logit. The file holds the network fitted on all
+photos (`final`) and one per cross-validation fold (`foldK`), each fold's network with the
+SHA-256 digests of the photos it never saw, so a photo of the training set is scored, for
+evaluation, by a network that did not see it (`unseen_logit`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from image_review.models import MODELS
+
+PAD_LEVEL = 128  # the grey the letterbox is padded with (0 after normalising)
+
+
+def letterbox(bgr: np.ndarray, side: int) -> np.ndarray:
+    """The photo shrunk to fit a side x side square (area averaging), centred on grey."""
+    h, w = bgr.shape[:2]
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    out = np.full((side, side, 3), PAD_LEVEL, np.uint8)
+    top, left = (side - size[1]) // 2, (side - size[0]) // 2
+    out[top : top + size[1], left : left + size[0]] = small
+    return out
+
+
+def network_input(bgr: np.ndarray, side: int) -> np.ndarray:
+    """(3, side, side) float32 RGB planes, levels mapped to (level / 255 - 0.5) / 0.25."""
+    rgb = letterbox(bgr, side)[:, :, ::-1].transpose(2, 0, 1).astype(np.float32)
+    return (rgb / 255 - 0.5) / 0.25
+
+
+def _convolve(planes: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """A same-padded 3x3 convolution of (C, H, W) planes with (O, C, 3, 3) weights."""
+    channels, height, width = planes.shape
+    padded = np.pad(planes, ((0, 0), (1, 1), (1, 1)))
+    windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (C, H, W, 3, 3)
+    columns = windows.transpose(1, 2, 0, 3, 4).reshape(height * width, channels * 9)
+    out = columns @ weights.reshape(len(weights), -1).T + bias
+    return out.T.reshape(len(weights), height, width)
+
+
+def _max_pool(planes: np.ndarray) -> np.ndarray:
+    """2x2 max pooling (an odd last row or column dropped)."""
+    c, h, w = planes.shape
+    h2, w2 = h // 2, w // 2
+    return planes[:, : 2 * h2, : 2 * w2].reshape(c, h2, 2, w2, 2).max(axis=(2, 4))
+
+
+@dataclass(frozen=True)
+class ConvNet:
+    """One trained network: its input side, its blocks' (weights, bias) and its output."""
+
+    side: int
+    blocks: tuple[tuple[np.ndarray, np.ndarray], ...]
+    out_weights: np.ndarray  # (2 * last channels,): over channel means, then maxima
+    out_bias: float
+
+    def logit(self, bgr: np.ndarray) -> float:
+        """The network's logit for one BGR photo."""
+        planes = network_input(bgr, self.side)
+        for weights, bias in self.blocks:
+            planes = _max_pool(np.maximum(_convolve(planes, weights, bias), 0))
+        pooled = np.concatenate([planes.mean(axis=(1, 2)), planes.max(axis=(1, 2))])
+        return float(pooled @ self.out_weights + self.out_bias)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> ConvNet:
+        count = sum(1 for key in arrays if key.startswith(f"{prefix}.conv") and key.endswith(".w"))
+        blocks = tuple(
+            (
+                arrays[f"{prefix}.conv{i}.w"].astype(np.float32),
+                arrays[f"{prefix}.conv{i}.b"].astype(np.float32),
+            )
+            for i in range(count)
+        )
+        return cls(
+            side=int(arrays["side"]),
+            blocks=blocks,
+            out_weights=arrays[f"{prefix}.out.w"].astype(np.float32),
+            out_bias=float(arrays[f"{prefix}.out.b"].reshape(-1)[0]),
+        )
+
+
+def photo_digest(data: bytes) -> str:
+    """How the network file names a photo: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class NetworkSet:
+    """The shipped network and the cross-validation folds' networks."""
+
+    final: ConvNet
+    folds: tuple[tuple[ConvNet, frozenset[str]], ...]  # (network, digests it never saw)
+    digest: str  # SHA-256 of the file: which network reviewed a photo
+
+    def unseen_logit(self, bgr: np.ndarray, digest: str) -> float:
+        """The logit from a network that never saw this photo: its fold's network for a
+        training photo, else the final one."""
+        for net, held_out in self.folds:
+            if digest in held_out:
+                return net.logit(bgr)
+        return self.final.logit(bgr)
+
+
+@functools.cache
+def load_network(name: str) -> NetworkSet:
+    """The networks of `models/NAME.npz`."""
+    path = MODELS / f"{name}.npz"
+    raw = path.read_bytes()
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    folds = []
+    for k in range(int(arrays.get("folds", 0))):
+        held = frozenset(str(d) for d in arrays[f"fold{k}.held_out"])
+        folds.append((ConvNet.from_arrays(arrays, f"fold{k}"), held))
+    return NetworkSet(
+        ConvNet.from_arrays(arrays, "final"), tuple(folds), hashlib.sha256(raw).hexdigest()
+    )
