@@ -11,8 +11,9 @@ is decoded by the review's own decoder and letterboxed as the review does
 The network (`Net`) is small and trained from scratch: five blocks of a 3x3 convolution,
 batch norm, ReLU and 2x2 max pooling (16, 32, 64, 96, 128 channels) on 128 px photos, then
 the mean and the maximum of each channel into one logit; about 0.19 M weights. Training
-is AdamW with a one-cycle learning rate for EPOCHS epochs, on random flips, turns, zooms,
-shifts and changes of brightness, contrast, colour balance and saturation.
+is AdamW with a one-cycle learning rate for EPOCHS epochs, on random flips, quarter turns
+(a photo shot sideways), small turns, zooms, shifts and changes of brightness, contrast,
+colour balance and saturation.
 
 One network is trained per fold of a grouped split (FOLDS folds, whole groups, the largest
 first into the smallest fold), each on the other folds, and one on all photos. The file
@@ -86,8 +87,8 @@ class Net(nn.Module):
 
 
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random flips, turns (10 degrees), zooms (0.8-1.2), shifts (10%), brightness,
-    contrast, colour balance and saturation; the normalised input in and out."""
+    """Random flips, quarter turns, turns (10 degrees), zooms (0.8-1.2), shifts (10%),
+    brightness, contrast, colour balance and saturation; the normalised input in and out."""
     n = x.shape[0]
 
     def uniform(low: float, high: float, *shape: int) -> torch.Tensor:
@@ -95,6 +96,10 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
     flip = torch.rand(n, generator=generator) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    quarters = torch.randint(0, 4, (n,), generator=generator)  # a photo shot sideways
+    x = torch.stack(
+        [torch.rot90(photo, int(k), dims=(1, 2)) for photo, k in zip(x, quarters, strict=True)]
+    )
     angle, zoom = uniform(-math.radians(10), math.radians(10)), uniform(0.8, 1.2)
     shift_x, shift_y = uniform(-0.1, 0.1), uniform(-0.1, 0.1)
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom

@@ -12,6 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from image_review import judge as judge_module
+from image_review.measures import screen as screen_module
+from image_review.models import load_model
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "fixtures" / "images" / "examples"
 sys.path.insert(0, str(ROOT / "scripts"))  # the fixture and screenshot helpers
@@ -75,3 +79,12 @@ def english_locale(monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
     yield
     set_language("en")
+
+
+def surer_of_dark(monkeypatch, off: float) -> None:
+    """Make the screen measure and the judge read the screen states with the off band at
+    `off` (the drawn dark screens sit just above the band fitted on real photos)."""
+    model, meta = load_model("screen")
+    surer = {**meta, "bands": {**meta["bands"], "off": off}}
+    monkeypatch.setattr(screen_module, "load_model", lambda name: (model, surer))
+    monkeypatch.setattr(judge_module, "load_model", lambda name: (model, surer))

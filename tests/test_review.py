@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, photo_bytes
 from PIL import Image
+from test_screen import surer_of_dark
 
 from image_review.judge import softness
 from image_review.manifest import dumps, schema_text
@@ -141,7 +142,9 @@ def test_screen_option_and_sidecar_decide_the_screen_requirement(example):
     assert all("screen" not in p.measures for p in skipped.photos)
 
 
-def test_a_screen_named_on_but_confidently_dark_fails(phone_with):
+def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):
+    """With the off band above the drawn dark TV's probability (0.06): see test_screen."""
+    surer_of_dark(monkeypatch, 0.1)
     result = review(phone_with("tv_off.jpg", "screen on.jpg"))
     assert ("screen-not-lit", "screen on.jpg") in codes_by_file(result)
     assert screen_requirement(result).status == "fail"
@@ -164,7 +167,8 @@ def test_a_named_lit_screen_the_model_is_unsure_of_is_a_warning_not_a_failure(ph
     assert result.verdict() == "pass" and result.verdict(strict=True) == "fail"
 
 
-def test_the_seller_can_overrule_a_dark_estimate_and_the_manifest_says_so(phone_with):
+def test_the_seller_can_overrule_a_dark_estimate_and_the_manifest_says_so(phone_with, monkeypatch):
+    surer_of_dark(monkeypatch, 0.1)
     folder = phone_with("tv_off.jpg", "screen on.jpg")
     (folder / "submission.toml").write_text('[checks]\nscreen_on = "confirmed"\n')
     result = review(folder)
