@@ -171,9 +171,10 @@ def arrays_of(net: Net, prefix: str) -> dict[str, np.ndarray]:
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """An .npz numpy reads, with fixed dates in the zip so the same weights give the same
-    bytes."""
+    bytes; stored, not deflated (float16 weights hardly compress, and a review reads it
+    faster)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for key in sorted(arrays):
             member = io.BytesIO()
             np.lib.format.write_array(member, np.asarray(arrays[key]), allow_pickle=False)

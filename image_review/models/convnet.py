@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -48,8 +50,10 @@ def _convolve(planes: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.n
     padded = np.pad(planes, ((0, 0), (1, 1), (1, 1)))
     windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (C, H, W, 3, 3)
     columns = windows.transpose(1, 2, 0, 3, 4).reshape(height * width, channels * 9)
-    out = columns @ weights.reshape(len(weights), -1).T + bias
-    return out.T.reshape(len(weights), height, width)
+    # OpenCV's product, not numpy's: OpenBLAS starts (and spins) a thread pool of its own,
+    # which costs more than these small products when photos are measured in threads
+    out = cv2.gemm(columns, weights.reshape(len(weights), -1), 1, None, 0, flags=cv2.GEMM_2_T)
+    return (out + bias).T.reshape(len(weights), height, width)
 
 
 def _max_pool(planes: np.ndarray) -> np.ndarray:
@@ -77,7 +81,8 @@ class ConvNet:
         return float(pooled @ self.out_weights + self.out_bias)
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> ConvNet:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> ConvNet:
+        """The network stored under `prefix` in an .npz file's arrays."""
         count = sum(1 for key in arrays if key.startswith(f"{prefix}.conv") and key.endswith(".w"))
         blocks = tuple(
             (
@@ -101,11 +106,27 @@ def photo_digest(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class NetworkSet:
-    """The shipped network and the cross-validation folds' networks."""
+    """The shipped network; the cross-validation folds' networks are read when asked for."""
 
+    path: Path
     final: ConvNet
-    folds: tuple[tuple[ConvNet, frozenset[str]], ...]  # (network, digests it never saw)
-    digest: str  # SHA-256 of the file: which network reviewed a photo
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """SHA-256 of the file: which network reviewed a photo."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @functools.cached_property
+    def folds(self) -> tuple[tuple[ConvNet, frozenset[str]], ...]:
+        """(network, digests of the photos it never saw) of each fold."""
+        with np.load(self.path, allow_pickle=False) as stored:
+            return tuple(
+                (
+                    ConvNet.from_arrays(stored, f"fold{k}"),
+                    frozenset(str(d) for d in stored[f"fold{k}.held_out"]),
+                )
+                for k in range(int(stored["folds"]))
+            )
 
     def unseen_logit(self, bgr: np.ndarray, digest: str) -> float:
         """The logit from a network that never saw this photo: its fold's network for a
@@ -118,15 +139,7 @@ class NetworkSet:
 
 @functools.cache
 def load_network(name: str) -> NetworkSet:
-    """The networks of `models/NAME.npz`."""
+    """The network of `models/NAME.npz` (numpy reads only its arrays)."""
     path = MODELS / f"{name}.npz"
-    raw = path.read_bytes()
     with np.load(path, allow_pickle=False) as stored:
-        arrays = {key: stored[key] for key in stored.files}
-    folds = []
-    for k in range(int(arrays.get("folds", 0))):
-        held = frozenset(str(d) for d in arrays[f"fold{k}.held_out"])
-        folds.append((ConvNet.from_arrays(arrays, f"fold{k}"), held))
-    return NetworkSet(
-        ConvNet.from_arrays(arrays, "final"), tuple(folds), hashlib.sha256(raw).hexdigest()
-    )
+        return NetworkSet(path, ConvNet.from_arrays(stored, "final"))
