@@ -17,11 +17,11 @@
 4. The model's inputs (`analyse`): each cue pooled over the candidates, the numbers of the
    candidate that most looks like the screen, numbers of the whole photo, and the logit of
    a small convolutional network that looks at the whole photo at 128 px
-   (`models/screen_network.npz`, trained by scripts/train_screen_network.py; it sees what
-   the numbers miss: a photo or a dark menu on a screen, glass that is only a reflection).
-   The logistic regression in `models/screen.json` (fitted by scripts/fit_screen_model.py
-   on real photos) joins them into the probability that a screen is lit; its bands give
-   `on`, `uncertain`, `off` (a dark display-shaped region in view) or `none`.
+   (`models/screen_network.npz`, trained by scripts/train_screen_network.py). The model in
+   `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) averages the
+   logit of a logistic regression on the numbers with the network's into the probability
+   that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark display-shaped
+   region in view) or `none`.
 5. Outline: from the candidate that most looks like the whole lit screen (at times only an
    icon, a widget or a block of text), each side moves out to the screen's edge against its
    bezel (`outline`).
