@@ -1,4 +1,4 @@
-"""Train the lit-screen network on labelled photos; write image_review/models/screen_network.npz.
+"""Train the lit-screen network on labelled photos; write models/screen_network.npz and .onnx.
 
     pip install -e '.[train]'
     python scripts/train_screen_network.py ../shared/datasets/screen-dev [--out FILE]
@@ -19,12 +19,14 @@ One network is trained per fold of a grouped split (FOLDS folds, whole groups, t
 first into the smallest fold), each on the other folds, and one on all photos. The file
 holds them all, each fold's network with the digests of the photos it never saw, so
 `image-review eval-screen` scores every photo with a network that did not see it. The
+network trained on all photos is also written as ONNX (`.onnx` beside the `.npz`, from the
+same weights), which a review runs with OpenCV's dnn module. The
 logistic model that joins the network with the OpenCV numbers is fitted afterwards by
 `scripts/fit_screen_model.py`.
 
 Seeded (SEED) and run on two threads: on the same machine and PyTorch version a re-run
-writes the same weights; across versions or CPUs they may differ in the last digits, and
-the cross-validated AUC stays within 0.01.
+writes the same bytes (checked here). On other CPUs or versions the weights may differ in
+the last digits: run fit_screen_model.py after it and compare the figures it prints.
 """
 
 from __future__ import annotations
@@ -169,6 +171,45 @@ def arrays_of(net: Net, prefix: str) -> dict[str, np.ndarray]:
     return {key: value.astype(np.float16) for key, value in out.items()}  # halves the file
 
 
+class Folded(nn.Module):
+    """The trained network as the review runs it: batch norm folded into the convolutions,
+    weights read back from the .npz arrays (so the ONNX file holds the same numbers)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        for i in range(len(WIDTHS)):
+            weights = torch.from_numpy(arrays[f"{prefix}.conv{i}.w"].astype(np.float32))
+            conv = nn.Conv2d(weights.shape[1], weights.shape[0], 3, padding=1)
+            conv.weight.data = weights
+            conv.bias.data = torch.from_numpy(arrays[f"{prefix}.conv{i}.b"].astype(np.float32))
+            layers += [conv, nn.ReLU(), nn.MaxPool2d(2)]
+        self.features = nn.Sequential(*layers)
+        self.out = nn.Linear(2 * WIDTHS[-1], 1)
+        self.out.weight.data = torch.from_numpy(arrays[f"{prefix}.out.w"].astype(np.float32))[None]
+        self.out.bias.data = torch.from_numpy(arrays[f"{prefix}.out.b"].astype(np.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x)
+        return self.out(torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1))
+
+
+def write_onnx(path: Path, arrays: dict[str, np.ndarray], prefix: str) -> None:
+    """The network under `prefix` as an ONNX file OpenCV's dnn module reads (opset 13)."""
+    example = torch.zeros(1, 3, SIDE, SIDE)
+    buffer = io.BytesIO()
+    torch.onnx.export(
+        Folded(arrays, prefix).eval(),
+        (example,),
+        buffer,
+        dynamo=False,  # the TorchScript exporter writes the plain graph OpenCV reads
+        opset_version=13,
+        input_names=["photo"],
+        output_names=["logit"],
+    )
+    path.write_bytes(buffer.getvalue())
+
+
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """An .npz numpy reads, with fixed dates in the zip so the same weights give the same
     bytes; stored, not deflated (float16 weights hardly compress, and a review reads it
@@ -213,7 +254,10 @@ def main() -> None:
         print(f"fold {k}: {held.sum()} photos held out, {len(fold)} groups")
     arrays.update(arrays_of(train(x, y, SEED), "final"))
     write_npz(args.out, arrays)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    onnx = args.out.with_suffix(".onnx")
+    write_onnx(onnx, arrays, "final")
+    for path in (args.out, onnx):
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

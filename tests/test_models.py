@@ -113,6 +113,18 @@ def test_the_shipped_network_file_is_small_and_fitted_with_the_model():
     assert np.isfinite(networks.final.logit(frame.bgr))
 
 
+def test_the_onnx_network_a_review_runs_is_the_npz_network():
+    """The review runs the ONNX file with OpenCV's dnn module; evaluation runs the .npz
+    weights on numpy: the two give one logit."""
+    networks = load_network("screen_network")
+    assert networks.path.with_suffix(".onnx").stat().st_size <= 5_000_000
+    with np.load(networks.path) as stored:
+        reference = ConvNet.from_arrays(stored, "final")
+    for name in ("on.jpg", "off.jpg", "paper.jpg", "tv_on.jpg"):
+        bgr = cv2.imread(str(EXAMPLES.parent / "screens" / name))
+        assert networks.final.logit(bgr) == pytest.approx(reference.logit(bgr), abs=1e-3)
+
+
 def test_each_training_photo_is_scored_by_a_network_that_never_saw_it():
     networks = load_network("screen_network")
     held = [digests for _, digests in networks.folds]
