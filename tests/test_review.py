@@ -13,6 +13,7 @@ from test_screen import surer_of_dark
 from image_review.judge import softness
 from image_review.manifest import dumps, schema_text
 from image_review.models import load_model
+from image_review.models.convnet import load_network
 from image_review.policy import DEFAULT_POLICY
 from image_review.review import review
 
@@ -310,3 +311,15 @@ def test_the_smaller_cropped_copy_is_blamed_not_the_original(tmp_path):
     [finding] = [f for f in by_file["左侧.jpg"].findings if f.code == "duplicate"]
     assert finding.message.startswith("左侧.jpg is a copy") and "of 正面.jpg" in finding.message
     assert "shoot the left view" in finding.message
+
+
+def test_the_manifest_names_the_screen_model_and_network_that_judged():
+    manifest = json.loads(dumps(review(EXAMPLES / "corrupt")))
+    screen = manifest["tool"]["models"]["screen"]
+    _, meta = load_model("screen")
+    assert screen["file"] == "screen.json" and screen["fitted_on"] == meta["fit"]["data"]
+    assert screen["network"] == {
+        "file": "screen_network.npz",
+        "sha256": load_network("screen_network").digest,
+    }
+    jsonschema.validate(manifest, json.loads(schema_text()))
