@@ -1,7 +1,8 @@
 """Train the lit-screen network on labelled photos; write models/screen_network.npz and .onnx.
 
     pip install -e '.[train]'
-    python scripts/train_screen_network.py ../shared/datasets/screen-dev [--out FILE]
+    python scripts/train_screen_network.py ../shared/datasets/screen-dev [--out NPZ] [--onnx ONNX]
+    python scripts/train_screen_network.py --export-only   # screen_network.onnx from the .npz
     python scripts/fit_screen_model.py ../shared/datasets/screen-dev
 
 The folder holds `labels.csv` (file, screen_on yes/no/na, group) and `images/`. Each photo
@@ -19,9 +20,9 @@ One network is trained per fold of a grouped split (FOLDS folds, whole groups, t
 first into the smallest fold), each on the other folds, and one on all photos. The file
 holds them all, each fold's network with the digests of the photos it never saw, so
 `image-review eval-screen` scores every photo with a network that did not see it. The
-network trained on all photos is also written as ONNX (`.onnx` beside the `.npz`, from the
-same weights), which a review runs with OpenCV's dnn module. The
-logistic model that joins the network with the OpenCV numbers is fitted afterwards by
+network trained on all photos is also written as ONNX (`models/screen_network.onnx`,
+from the same weights), which a review runs with OpenCV's dnn module. The logistic model
+whose logit is averaged with the network's is fitted afterwards by
 `scripts/fit_screen_model.py`.
 
 Seeded (SEED) and run on two threads: on the same machine and PyTorch version a re-run
@@ -225,15 +226,12 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path, help="folder with labels.csv and images/")
-    parser.add_argument("--out", type=Path, default=MODELS / "screen_network.npz")
-    args = parser.parse_args()
+def trained_arrays(dataset: Path) -> dict[str, np.ndarray]:
+    """Every network's weights (see the module docstring), trained on `dataset`."""
     torch.set_num_threads(2)  # fixed: the same sums in the same order on any machine
     inputs, truth, groups, digests = [], [], [], []
-    for label in read_labels(args.dataset / "labels.csv"):
-        data = (args.dataset / "images" / label.file).read_bytes()
+    for label in read_labels(dataset / "labels.csv"):
+        data = (dataset / "images" / label.file).read_bytes()
         try:
             frame = decode(data, sniff_format(data[:32]) or "", 100_000_000)
         except DecodeError:
@@ -253,10 +251,30 @@ def main() -> None:
         arrays[f"fold{k}.held_out"] = np.array(sorted(np.array(digests)[held]))
         print(f"fold {k}: {held.sum()} photos held out, {len(fold)} groups")
     arrays.update(arrays_of(train(x, y, SEED), "final"))
-    write_npz(args.out, arrays)
-    onnx = args.out.with_suffix(".onnx")
-    write_onnx(onnx, arrays, "final")
-    for path in (args.out, onnx):
+    return arrays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", type=Path, nargs="?", help="folder with labels.csv and images/")
+    parser.add_argument("--out", type=Path, default=MODELS / "screen_network.npz")
+    parser.add_argument("--onnx", type=Path, default=MODELS / "screen_network.onnx")
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="write the ONNX file from the .npz as it is (--out), without training",
+    )
+    args = parser.parse_args()
+    if args.export_only:
+        with np.load(args.out, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+    elif args.dataset is None:
+        parser.error("the dataset folder is needed to train (or give --export-only)")
+    else:
+        arrays = trained_arrays(args.dataset)
+        write_npz(args.out, arrays)
+    write_onnx(args.onnx, arrays, "final")
+    for path in ([] if args.export_only else [args.out]) + [args.onnx]:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
