@@ -30,14 +30,13 @@ import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
 from image_review.measures.screen import NETWORK, NETWORK_INPUT, analyse, band_state, lit_quad
-from image_review.models import JoinedModel, LogisticModel, fit_logistic, load_model
+from image_review.models import JoinedModel, Model, fit_logistic, load_model
 from image_review.models.convnet import load_network, photo_digest
 from image_review.policy import DEFAULT_POLICY
 
 SUBJECTS = ("phone", "laptop", "tablet", "monitor/TV", "watch", "other")
 QUAD_MATCH = 0.5  # intersection over union at which a quad outlines the screen
 QUAD_INSIDE = 0.8  # share of a quad's area within the outline at which it lies on the screen
-Model = LogisticModel | JoinedModel
 
 
 class LabelsError(ValueError):
@@ -163,7 +162,8 @@ def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
         names = names or tuple(sorted(seen.features))
         rows.append([seen.features[name] for name in names])
         quads.append(lit_quad(seen))
-        unseen.append(networks.unseen_logit(frame.bgr, photo_digest(data)))
+        shipped = seen.features[NETWORK_INPUT]
+        unseen.append(networks.unseen_logit(frame.bgr, photo_digest(data), shipped))
         kept.append(label)
     if not kept:
         raise LabelsError(f"{images}: none of the labelled photos could be read")
@@ -370,12 +370,14 @@ def screen_report(result: ScreenEvaluation) -> str:
     if groups:
         lines += ["", f"groups of {GROUP_SHOWN} photos or more (recall of on, specificity):"]
         for group, (size, lit, recall, specificity) in groups.items():
-            figures = [f"recall {recall:.3f}" if lit else ""]
-            figures.append(f"specificity {specificity:.3f}" if size > lit else "")
+            figures = []
+            if lit:
+                figures.append(f"recall {recall:.3f}")
+            if size > lit:
+                figures.append(f"specificity {specificity:.3f}")
             if lit and size > lit:
                 figures.append(f"balanced accuracy {(recall + specificity) / 2:.3f}")
-            shown = ", ".join(f for f in figures if f)
-            lines.append(f"  {group}  {size} photos, {lit} lit: {shown}")
+            lines.append(f"  {group}  {size} photos, {lit} lit: {', '.join(figures)}")
     misses = result.misses()
     if misses:
         lines += ["", "misses, worst first (file, subject, truth, state, probability lit):"]

@@ -455,6 +455,14 @@ def shows_lit_screen(photo: PhotoResult, profile: Profile) -> bool:
     return photo.usable and screen_state(photo) == "on" and profile.is_product(photo.view)
 
 
+def surely_lit(photo: PhotoResult, policy: Policy) -> bool:
+    """Detected `on` with the probability a photo nobody named needs to count as the
+    screen-on photo (screen_unnamed_probability)."""
+    return (
+        screen_state(photo) == "on" and _lit_probability(photo) >= policy.screen_unnamed_probability
+    )
+
+
 def _screen_requirement(
     photos: list[PhotoResult],
     profile: Profile,
@@ -484,7 +492,7 @@ def _screen_requirement(
     lang = current_language()
     title = profile.screen.label(lang)
     lit = [p for p in photos if shows_lit_screen(p, profile)]
-    sure = [p.file for p in lit if _lit_probability(p) >= policy.screen_unnamed_probability]
+    sure = [p.file for p in lit if surely_lit(p, policy)]
     if sure:
         message = _("lit screen detected in {files}").format(files=", ".join(sure))
         return Requirement(SCREEN_ON, "pass", sure, message)

@@ -25,8 +25,8 @@ from image_review.judge import (
     judge_duplicates,
     judge_requirements,
     photo_findings,
-    screen_state,
     shows_lit_screen,
+    surely_lit,
     unassigned_finding,
 )
 from image_review.measures import measure
@@ -209,19 +209,11 @@ def _judge_photo(
     if not photo.measures:  # not decoded: its finding says why
         return photo
     photo.findings += photo_findings(photo, policy)
-    if assignment.view == UNASSIGNED and _surely_lit(photo, policy):
+    if assignment.view == UNASSIGNED and surely_lit(photo, policy):
         photo.view, photo.view_source = SCREEN_ON, "content"
     elif assignment.view == UNASSIGNED:
         photo.findings.append(unassigned_finding(photo, assignment.hint))
     return photo
-
-
-def _surely_lit(photo: PhotoResult, policy: Policy) -> bool:
-    """Detected `on` with the probability an unnamed photo needs to count."""
-    screen = photo.measures.get("screen", {})
-    return screen_state(photo) == "on" and (
-        screen["probability"] >= policy.screen_unnamed_probability
-    )
 
 
 def measure_pairs(

@@ -124,8 +124,11 @@ def fit_logistic(
     return LogisticModel(names, mean, scale, weights[:-1], float(weights[-1]))
 
 
+Model = LogisticModel | JoinedModel
+
+
 @functools.cache
-def load_model(name: str) -> tuple[LogisticModel | JoinedModel, dict]:
+def load_model(name: str) -> tuple[Model, dict]:
     """The model `models/NAME.json` and the rest of its file (bands, provenance)."""
     data = json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8"))
     numbers = LogisticModel.from_dict(data["model"])

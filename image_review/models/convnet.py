@@ -149,13 +149,13 @@ class NetworkSet:
                 for k in range(int(stored["folds"]))
             )
 
-    def unseen_logit(self, bgr: np.ndarray, digest: str) -> float:
+    def unseen_logit(self, bgr: np.ndarray, digest: str, final: float | None = None) -> float:
         """The logit from a network that never saw this photo: its fold's network for a
-        training photo, else the final one."""
+        training photo, else the final one (`final`, when the caller has it already)."""
         for net, held_out in self.folds:
             if digest in held_out:
                 return net.logit(bgr)
-        return self.final.logit(bgr)
+        return self.final.logit(bgr) if final is None else final
 
 
 @functools.cache
