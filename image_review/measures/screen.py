@@ -17,7 +17,7 @@
 4. The model's inputs (`analyse`): each cue pooled over the candidates, the numbers of the
    candidate that most looks like the screen, numbers of the whole photo, and the logit of
    a small convolutional network that looks at the whole photo at 128 px
-   (`models/screen_network.npz`, trained by scripts/train_screen_network.py). The model in
+   (`models/screen_network.onnx`, trained by scripts/train_screen_network.py). The model in
    `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) averages the
    logit of a logistic regression on the numbers with the network's into the probability
    that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark display-shaped
@@ -39,7 +39,7 @@ from image_review.imaging import Frame
 from image_review.models import load_model
 from image_review.models.convnet import load_network
 
-NETWORK = "screen_network"  # models/screen_network.npz
+NETWORK = "screen_network"  # models/screen_network.onnx (its folds: .npz)
 NETWORK_INPUT = "network_logit"  # the input that holds its logit
 
 WORK_SIDE = 384
