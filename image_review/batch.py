@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from image_review.atomic import atomic_writer, remove_stale_temporaries, write_atomic
-from image_review.i18n import _, language
+from image_review.i18n import _, language, ngettext
+from image_review.model import Review
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError, discover
-from image_review.views import Profile
+from image_review.views import UNASSIGNED, Profile
 
 SUMMARY_FIELDS = (
     "submission",
@@ -177,7 +178,7 @@ def _reviewed(
             "errors": counts["errors"],
             "warnings": counts["warnings"],
             "screen_on": counts["screen_on"],
-            "reason": _reason(result.failures(strict)),
+            "reason": _reason(result, strict, str(job.folder)),
         }
     saved = {"input_state": state, "row": row}
     write_atomic(job.out / ROW_NAME, json.dumps(saved, ensure_ascii=False).encode("utf-8"))
@@ -187,8 +188,27 @@ def _reviewed(
 REASONS_SHOWN = 3
 
 
-def _reason(failures: list[str]) -> str:
-    """The first few failures in words, and how many more."""
+def _reason(result: Review, strict: bool, folder: str) -> str:
+    """The first few failures in words, and how many more. When required views have no
+    photo while photos with no view wait, that comes first as one step: name them."""
+    failures = result.failures(strict)
+    unnamed = sum(p.view == UNASSIGNED for p in result.photos)
+    empty = [r for r in result.requirements if r.id.startswith("view.") and r.status == "fail"]
+    empty = [
+        r for r in empty if not any(p.view == r.id.removeprefix("view.") for p in result.photos)
+    ]
+    if unnamed and empty:
+        step = ngettext(
+            "{count} photo has no view, and {views} required views have no photo named: "
+            "name it with `image-review init {folder}` or on the page (`image-review serve "
+            "{folder}`)",
+            "{count} photos have no view, and {views} required views have no photo named: "
+            "name them with `image-review init {folder}` or on the page (`image-review serve "
+            "{folder}`)",
+            unnamed,
+        ).format(count=unnamed, views=len(empty), folder=folder)
+        waiting = {r.message for r in empty}
+        failures = [step, *(f for f in failures if f not in waiting)]
     shown = "; ".join(failures[:REASONS_SHOWN])
     more = len(failures) - REASONS_SHOWN
     if more <= 0:

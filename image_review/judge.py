@@ -6,7 +6,7 @@ re-judge reads from a manifest) with the policy and the profile.
 
 from __future__ import annotations
 
-from image_review.i18n import _, current_language
+from image_review.i18n import _, current_language, ngettext
 from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
 from image_review.policy import Policy
@@ -429,6 +429,9 @@ def judge_requirements(
 
 
 def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Finding]):
+    """A required view passes with enough usable photos. Without any, the message says
+    how to shoot it, or, when photos with no view are there, to name them first."""
+    unnamed = sum(p.view == UNASSIGNED for p in photos)
     shown = [p for p in photos if p.view == view.id]
     good = [p.file for p in shown if p.usable]
     lang = current_language()
@@ -443,6 +446,14 @@ def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Find
         message = _("{view}: {files} cannot count (see its errors); {how}").format(
             view=title, files=", ".join(p.file for p in shown), how=how
         )
+    elif unnamed:
+        message = ngettext(
+            "{view}: no photo named for it yet, and {count} photo has no view; name it "
+            "with `image-review init` or on the page (`image-review serve`)",
+            "{view}: no photo named for it yet, and {count} photos have no view; name them "
+            "with `image-review init` or on the page (`image-review serve`)",
+            unnamed,
+        ).format(view=title, count=unnamed)
     else:
         message = _("{view}: no photo; {how}").format(view=title, how=how)
     findings.append(Finding("view-missing", message, related=[p.file for p in shown]))

@@ -15,10 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from image_review.i18n import _, current_language
+from image_review.i18n import _, current_language, ngettext
 from image_review.model import Finding, PhotoResult, Review
-from image_review.terminal import photo_counts, screen_word, second_label_language, verdict_word
-from image_review.views import SCREEN_ON, UNASSIGNED, Profile
+from image_review.terminal import (
+    next_step,
+    photo_counts,
+    screen_word,
+    second_label_language,
+    verdict_word,
+)
+from image_review.views import SCREEN_ON, UNASSIGNED
 
 MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
 
@@ -54,11 +60,13 @@ def slots(review: Review) -> list[Slot]:
     return out
 
 
-def status_word(slot: Slot) -> str:
-    """OK, CHECK, MISSING, or NOT USABLE when the view has photos that cannot count (in the
-    current language)."""
+def status_word(slot: Slot, unnamed: bool = False) -> str:
+    """OK, CHECK, MISSING, NOT USABLE when the view has photos that cannot count, or NOT
+    NAMED when it has none while photos with no view wait (in the current language)."""
     if slot.status == "fail" and slot.photos:
         return _("NOT USABLE")
+    if slot.status == "fail" and unnamed:
+        return _("NOT NAMED")
     return {"pass": _("OK"), "fail": _("MISSING"), "warn": _("CHECK")}[slot.status]
 
 
@@ -151,21 +159,38 @@ def _menu(photo: PhotoResult, look: Look) -> str:
     )
 
 
-def _slot(slot: Slot, look: Look, profile: Profile) -> str:
+def _empty_text(review: Review, look: Look, view: str) -> str:
+    """What an empty slot asks for: to name one of the photos with no view when there are
+    any (by dragging, on the page), else to photograph the view."""
+    unnamed = sum(p.view == UNASSIGNED for p in review.photos)
+    if not unnamed:
+        return _("Missing: {how}").format(how=review.profile.view(view).how(current_language()))
+    if look.menu:
+        return _("Not named yet: drag the photo that shows it here, or pick its view in its menu")
+    return ngettext(
+        "Not named yet: {count} photo below has no view; name it with `image-review init "
+        "{folder}` or on the page (`image-review serve {folder}`)",
+        "Not named yet: {count} photos below have no view; name them with `image-review init "
+        "{folder}` or on the page (`image-review serve {folder}`)",
+        unnamed,
+    ).format(count=unnamed, folder=review.path)
+
+
+def _slot(slot: Slot, look: Look, review: Review) -> str:
+    profile = review.profile
     lang = current_language()
     second = second_label_language()
     label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
     beside = f' <span lang="{html_lang(second)}">{_e(chinese)}</span>' if chinese != label else ""
     title = f"<h2>{_e(label)}{beside}</h2>"
-    status = f'<span class="status">{status_word(slot)}</span>'
+    unnamed = any(p.view == UNASSIGNED for p in review.photos)
+    status = f'<span class="status">{status_word(slot, unnamed)}</span>'
     if slot.photos:
         body = "".join(
             _photo(p, look, hint=slot.message if slot.passed_over(p) else "") for p in slot.photos
         )
     else:
-        how = profile.view(slot.view).how(lang)
-        missing = _("Missing: {how}").format(how=how)
-        body = f'<div class="empty">{_e(missing)}</div>'
+        body = f'<div class="empty">{_e(_empty_text(review, look, slot.view))}</div>'
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
@@ -291,7 +316,7 @@ def header_html(review: Review, strict: bool = False, extra: str = "") -> str:
 
 def grid_html(review: Review, look: Look) -> str:
     """One slot per view of the shot list, in order."""
-    cells = "".join(_slot(slot, look, review.profile) for slot in slots(review))
+    cells = "".join(_slot(slot, look, review) for slot in slots(review))
     return f'<div class="grid">{cells}</div>'
 
 
@@ -301,6 +326,13 @@ def rest_html(review: Review, look: Look) -> str:
     return _duplicates(review, look) + _unassigned(review, look) + _submission_findings(review)
 
 
+def _next_html(review: Review, strict: bool) -> str:
+    """The one thing to do now, under the verdict."""
+    step = next_step(review, strict, review.path)
+    next_word = _("Next: ")
+    return f'<p class="next"><b>{_e(next_word)}</b>{_e(step)}</p>'
+
+
 def render_report(review: Review, strict: bool = False) -> str:
     """The whole HTML report of one submission (self-contained, UTF-8)."""
     look = embedded(review.previews)
@@ -308,7 +340,7 @@ def render_report(review: Review, strict: bool = False) -> str:
         f'<!doctype html><html lang="{html_lang(current_language())}"><head>'
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title_text(review, strict))}</title><style>{STYLE}</style></head>"
-        f"<body>{header_html(review, strict)}"
+        f"<body>{header_html(review, strict, _next_html(review, strict))}"
         f"<main>{grid_html(review, look)}{rest_html(review, look)}</main></body></html>\n"
     )
 

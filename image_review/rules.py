@@ -71,3 +71,8 @@ _RULES = (
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+# A file that cannot be a photo of the set at all: naming it fixes nothing, so it is fixed first.
+BROKEN_FILE_CODES = frozenset(
+    {"unreadable", "unsupported-format", "empty-file", "pixel-limit", "file-too-large"}
+)

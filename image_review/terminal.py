@@ -8,6 +8,7 @@ import click
 
 from image_review.i18n import _, current_language, ngettext
 from image_review.model import REQUIREMENT_CODES, Review
+from image_review.rules import BROKEN_FILE_CODES
 from image_review.views import SCREEN_ON, UNASSIGNED
 
 _STATUS_COLOUR = {"pass": "green", "fail": "red", "warn": "yellow", "not_required": None}
@@ -141,12 +142,15 @@ def next_step(review: Review, strict: bool = False, folder: str | None = None) -
     failures = review.failures(strict)
     unassigned = [p for p in review.photos if p.view == UNASSIGNED]
     missing = [r for r in review.requirements if r.id.startswith("view.") and r.status == "fail"]
+    problems = grouped_findings(review, folder)
+    broken = [text for _severity, code, text in problems if code in BROKEN_FILE_CODES]
+    if broken:  # naming cannot fix a file that is not a usable photo
+        return broken[0]
     if unassigned and missing:
         return _(
             "tell the tool which photo shows which view: run `image-review init {folder}`, "
             "check the views it guessed in {folder}/submission.toml, then review again"
         ).format(folder=folder)
-    problems = grouped_findings(review, folder)
     errors = [text for severity, _code, text in problems if severity == "error"]
     if errors or failures:
         return (errors or failures)[0]
