@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -132,10 +133,24 @@ def plan(review: Review, naming: str = "views", sku: str | None = None):
     return named, left_out
 
 
+# The creation date written into the sRGB profile. LittleCMS stamps the time of the call,
+# which would make two exports of one set differ in every JPEG.
+PROFILE_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+_DATE_FIELD = slice(24, 36)  # the ICC header's dateTimeNumber
+
+
 @functools.cache
 def srgb_profile() -> bytes:
-    """The sRGB ICC profile written into every exported JPEG (LittleCMS's, 588 bytes)."""
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """The sRGB ICC profile written into every exported JPEG (LittleCMS's, 588 bytes), with
+    a fixed creation date and the profile ID (ICC.1 7.2.18: the MD5 of the profile with its
+    flags, rendering intent and ID zeroed) computed for it."""
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    icc[_DATE_FIELD] = PROFILE_DATE
+    hashed = bytearray(icc)
+    for span in (slice(44, 48), slice(64, 68), slice(84, 100)):
+        hashed[span] = bytes(span.stop - span.start)
+    icc[84:100] = hashlib.md5(hashed, usedforsecurity=False).digest()
+    return bytes(icc)
 
 
 def export_target(out: Path, as_zip: bool) -> Path:
