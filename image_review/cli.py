@@ -532,10 +532,15 @@ def rejudge(
     type=click.Choice(["views", "amazon"]),
     default="views",
     show_default=True,
-    help="views: 01-shipping-box.jpg, 02-inner-packaging.jpg ...; amazon: SKU.MAIN.jpg, "
-    "SKU.PT01.jpg ... (MAIN is the front view).",
+    help="views: 01-shipping-box.jpg, 02-inner-packaging.jpg ...; amazon: ID.MAIN.jpg, "
+    "ID.PT01.jpg ... (MAIN is the front view).",
 )
-@click.option("--sku", help="The ASIN or UPC/EAN for --naming amazon.")
+@click.option(
+    "--product-id",
+    metavar="ID",
+    help="The product's ASIN or UPC/EAN, which Amazon matches image files by, for --naming "
+    "amazon (a seller SKU cannot be used).",
+)
 @click.option("--force", is_flag=True, help="Replace OUT; export even when the review fails.")
 @SCREEN_OPTION
 @STRICT_OPTION
@@ -547,7 +552,7 @@ def export(
     out: Path,
     as_zip: bool,
     naming: str,
-    sku: str | None,
+    product_id: str | None,
     force: bool,
     screen: str,
     strict: bool,
@@ -566,9 +571,9 @@ def export(
     \b
     Example:
         image-review export ./submission --to ./upload
-        image-review export ./submission --to ./upload --zip --naming amazon --sku B0ABCD1234
+        image-review export ./submission --to ./upload --zip --naming amazon --product-id B0ABCD1234
     """
-    from image_review.export import ExportError, check_sku, export_target
+    from image_review.export import ExportError, check_product_id, export_target
     from image_review.export import export as run_export
     from image_review.review import review as run_review
     from image_review.sidecar import SidecarError
@@ -577,9 +582,14 @@ def export(
 
     profile, policy = _judging(profile_spec, policy_file)
     try:
-        code = check_sku(sku) if naming == "amazon" and sku is not None else None
-        if naming == "amazon" and code is None:
-            raise UsageFailure(_("--naming amazon needs --sku ASIN or UPC/EAN"))
+        code = None
+        if naming == "amazon" and product_id is None:
+            raise UsageFailure(_("--naming amazon needs --product-id ASIN or UPC/EAN"))
+        if naming == "amazon":
+            try:
+                code = check_product_id(product_id)
+            except ExportError as err:
+                raise UsageFailure(f"--product-id: {err}") from None
         result = run_review(submission, policy, screen=screen, profile=profile)
         if result.verdict(strict) == "fail" and not force:
             click.echo(render(result, strict, str(submission)), err=True)

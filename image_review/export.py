@@ -24,6 +24,7 @@ import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageOps
 
@@ -34,9 +35,9 @@ from image_review.views import SCREEN_ON, Profile
 
 JPEG_QUALITY = 95  # with 4:2:0 chroma, as a camera writes: visually lossless, half of 4:4:4
 MANIFEST_NAME = "export-manifest.json"
-EXPORT_SCHEMA = "image-review/export/v1"
+EXPORT_SCHEMA = "image-review/export/v2"  # v2: `sku` became `product_id`
 AMAZON_SLOTS = ("MAIN", *(f"PT{i:02d}" for i in range(1, 9)))  # Amazon's image name suffixes
-_SKU = re.compile(r"^(?:[A-Z0-9]{10}|\d{10,14})$")
+_PRODUCT_ID = re.compile(r"^(?:[A-Z0-9]{10}|\d{10,14})$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same input gives the same bytes
 _KEPT_SEGMENTS = {0xE0, 0xEE}  # JFIF, and Adobe (it says how the colours are stored)
 _NO_LENGTH = {0x01, *range(0xD0, 0xD8)}  # markers without a length field
@@ -70,16 +71,18 @@ class Written:
     changes: list[str] = field(default_factory=list)
 
 
-def check_sku(sku: str) -> str:
-    """The product code for Amazon's naming, upper-cased: a 10-character ASIN or a 10 to
+def check_product_id(product_id: str) -> str:
+    """The product ID for Amazon's naming, upper-cased: a 10-character ASIN or a 10 to
     14 digit UPC, EAN, ISBN or GTIN. Raises ExportError otherwise."""
-    code = sku.strip().upper()
-    if not _SKU.match(code):
+    code = product_id.strip().upper()
+    if not _PRODUCT_ID.match(code):
         raise ExportError(
             _(
-                "--sku {sku}: not an ASIN (10 letters and digits, like B0ABCD1234) or a 10 to "
-                "14 digit UPC/EAN/GTIN"
-            ).format(sku=sku)
+                "{value} is not an ASIN (10 letters and digits, like B0ABCD1234) or a 10 to "
+                "14 digit UPC/EAN/GTIN. A seller SKU cannot be used: Amazon matches image "
+                "files to a product by the ASIN or barcode in their names, and your own SKU "
+                "is neither"
+            ).format(value=product_id)
         )
     return code
 
@@ -91,7 +94,7 @@ def main_view(profile: Profile) -> str:
     return "front" if "front" in ids else (ids or list(profile.required))[0]
 
 
-def plan(review: Review, naming: str = "views", sku: str | None = None):
+def plan(review: Review, naming: str = "views", product_id: str | None = None):
     """The files of the set in order, and the photos left out with the reason.
 
     Each view's photos in shot-list order (the one that counts first, then any further
@@ -117,7 +120,7 @@ def plan(review: Review, naming: str = "views", sku: str | None = None):
         main = main_view(review.profile)
         chosen.sort(key=lambda pair: pair[1] != main)  # stable: the rest keep their order
         slots = zip(AMAZON_SLOTS, chosen, strict=False)
-        named = [Planned(f"{sku}.{slot}.jpg", p, v) for slot, (p, v) in slots]
+        named = [Planned(f"{product_id}.{slot}.jpg", p, v) for slot, (p, v) in slots]
         left_out += [
             {"file": p.file, "reason": _("Amazon's naming has no slot after PT08")}
             for p, _v in chosen[len(AMAZON_SLOTS) :]
@@ -319,7 +322,7 @@ def export(
     folder: Path,
     out: Path,
     naming: str = "views",
-    sku: str | None = None,
+    product_id: str | None = None,
     as_zip: bool = False,
     force: bool = False,
     max_long_side: int = 10000,
@@ -345,7 +348,24 @@ def export(
                 path=target, folder=target.parent
             )
         )
-    planned, left_out = plan(review, naming, sku)
+    files, written, left_out = upload_set(review, folder, naming, product_id, max_long_side)
+    (_write_zip if as_zip else _write_folder)(target, files)
+    return written, left_out
+
+
+def upload_set(
+    review: Review,
+    folder: Path,
+    naming: str = "views",
+    product_id: str | None = None,
+    max_long_side: int = 10000,
+) -> tuple[dict[str, bytes], list[Written], list[dict]]:
+    """The upload-ready files of a reviewed submission (name to bytes, in order, with
+    export-manifest.json last), what was written and what was left out; in memory.
+
+    Raises ExportError when a photo cannot be read or decoded at full size.
+    """
+    planned, left_out = plan(review, naming, product_id)
     files: dict[str, bytes] = {}
     written = []
     for item in planned:
@@ -379,14 +399,13 @@ def export(
         "submission": review.path,
         "profile": review.profile.name,
         "naming": naming,
-        "sku": sku,
+        "product_id": product_id,
         "files": [asdict(w) for w in written],
         "left_out": left_out,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST_NAME] = text.encode("utf-8")
-    (_write_zip if as_zip else _write_folder)(target, files)
-    return written, left_out
+    return files, written, left_out
 
 
 def _read(folder: Path, photo: PhotoResult) -> bytes:
@@ -426,23 +445,29 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
 
 
 def _write_zip(target: Path, files: dict[str, bytes]) -> None:
-    """A zip with fixed timestamps, permissions and order, written to a temporary file and
-    renamed into place: the same set gives the same bytes."""
+    """The zip (see zip_into) written to a temporary file and renamed into place."""
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.chmod(temporary, 0o666 & ~_umask())
     try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
-            for name, data in files.items():
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                info.create_system = 3  # unix, on every system
-                info.external_attr = 0o644 << 16
-                info.compress_type = (
-                    zipfile.ZIP_STORED if name.endswith(".jpg") else (zipfile.ZIP_DEFLATED)
-                )
-                archive.writestr(info, data, compresslevel=9)
+        with os.fdopen(handle, "wb") as raw:
+            zip_into(raw, files)
         if target.is_dir():
             shutil.rmtree(target)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def zip_into(raw: BinaryIO, files: dict[str, bytes]) -> None:
+    """A zip with fixed timestamps, permissions and order: the same set gives the same
+    bytes. JPEGs are stored (they do not compress), the manifest deflated."""
+    with zipfile.ZipFile(raw, "w") as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.create_system = 3  # unix, on every system
+            info.external_attr = 0o644 << 16
+            info.compress_type = (
+                zipfile.ZIP_STORED if name.endswith(".jpg") else zipfile.ZIP_DEFLATED
+            )
+            archive.writestr(info, data, compresslevel=9)

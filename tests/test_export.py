@@ -18,7 +18,7 @@ from PIL import Image, ImageCms
 from synthetic import render_view
 
 from image_review.cli import cli
-from image_review.export import ExportError, check_sku, main_view, plan, upload_jpeg
+from image_review.export import ExportError, check_product_id, main_view, plan, upload_jpeg
 from image_review.review import review
 from image_review.views import load_profile
 
@@ -168,7 +168,7 @@ def test_amazon_naming_puts_the_front_first_and_checks_the_code(example, tmp_pat
             str(tmp_path / "o"),
             "--naming",
             "amazon",
-            "--sku",
+            "--product-id",
             "b0abcd1234",
         ],
     )
@@ -179,12 +179,24 @@ def test_amazon_naming_puts_the_front_first_and_checks_the_code(example, tmp_pat
     assert manifest["files"][0]["view"] == "front" == main_view(load_profile())
     for bad in ("B0ABC", "12345", "B0ABCD1234X", "ABC-123-4567"):
         with pytest.raises(ExportError, match="not an ASIN"):
-            check_sku(bad)
-    assert check_sku("0123456789012") == "0123456789012"
+            check_product_id(bad)
+    assert check_product_id("0123456789012") == "0123456789012"
     result = CliRunner().invoke(
         cli, ["export", str(folder), "--to", str(tmp_path / "p"), "--naming", "amazon"]
     )
-    assert result.exit_code == 2 and "needs --sku" in result.output
+    assert result.exit_code == 2 and "needs --product-id" in result.output
+
+
+def test_a_seller_sku_is_refused_with_the_reason(example, tmp_path):
+    folder = example("export-mix")
+    command = ["export", str(folder), "--to", str(tmp_path / "o"), "--naming", "amazon"]
+    result = CliRunner().invoke(cli, [*command, "--product-id", "IPHONE-13-BLK-128"])
+    assert result.exit_code == 2 and not (tmp_path / "o").exists()
+    assert "--product-id: IPHONE-13-BLK-128 is not an ASIN" in result.output
+    assert "A seller SKU cannot be used" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["export", "--help"])
+    assert "--product-id ID" in result.output and "--sku" not in result.output
 
 
 def test_a_failing_review_writes_nothing_unless_forced(example, tmp_path):
