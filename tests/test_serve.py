@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
 import os
 import shutil
@@ -11,12 +12,14 @@ import signal
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import tomllib
 from conftest import EXAMPLES
+from PIL import Image
 
 from image_review.policy import load_policy
 from image_review.serve import local_server
@@ -258,3 +261,106 @@ def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(r
         browser.close()
     views = tomllib.loads((server.server.folder / "submission.toml").read_text("utf-8"))["views"]
     assert views == {"left": "IMG_4031.jpg", "right": "IMG_4032.jpg"}
+
+
+def _heic_with_gps_set(folder: Path) -> None:
+    """The complete phone set, its front photo as an iPhone HEIC that records a position."""
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    front = folder / "05_front.jpg"
+    with Image.open(front) as image:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (31.0, 13.0, 48.0), 3: "E", 4: (121.0, 28.0, 12.0)}
+        pillow_heif = pytest.importorskip("pillow_heif")
+        pillow_heif.register_heif_opener()
+        image.save(folder / "05_front.heic", exif=exif.tobytes())
+    front.unlink()
+
+
+def test_a_passing_set_downloads_as_the_upload_ready_zip(running, tmp_path):
+    folder = tmp_path / "submission"
+    _heic_with_gps_set(folder)
+    server = running(folder)
+    _wait_until_listening(server)
+    status, data = server.request("GET", "/api/export.zip")
+    assert status == 200 and data[:2] == b"PK"
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert "05-front.jpg" in archive.namelist() and "05-front.heic" not in archive.namelist()
+    manifest = json.loads(archive.read("export-manifest.json"))
+    front = next(f for f in manifest["files"] if f["view"] == "front")
+    assert "converted-from-heic" in front["changes"]
+    with Image.open(io.BytesIO(archive.read(front["file"]))) as image:
+        assert image.format == "JPEG" and 0x8825 not in image.getexif()  # no GPS left
+    # The same files as `export --zip`, byte for byte.
+    exported = tmp_path / "exported"
+    runner_result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "image_review",
+            "export",
+            str(folder),
+            "--to",
+            str(exported),
+            "--zip",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert runner_result.returncode == 0, runner_result.stderr
+    assert (tmp_path / "exported.zip").read_bytes() == data
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    path = "/api/export.zip?product_id=b0abcd1234"
+    connection.request(
+        "GET",
+        path,
+        headers={"Host": f"127.0.0.1:{server.port}", "X-Image-Review-Token": server.token},
+    )
+    response = connection.getresponse()
+    named = zipfile.ZipFile(io.BytesIO(response.read())).namelist()
+    assert 'filename="B0ABCD1234.zip"' in response.getheader("Content-Disposition")
+    assert named[0] == "B0ABCD1234.MAIN.jpg" and "B0ABCD1234.PT08.jpg" in named
+    status, body = server.json("GET", "/api/export.zip?product_id=MY-SKU-42")
+    assert status == 400 and "A seller SKU cannot be used" in body["error"]
+
+
+def test_a_set_that_fails_offers_no_download(running, tmp_path):
+    folder = tmp_path / "submission"
+    shutil.copytree(EXAMPLES / "missing-views", folder)
+    server = running(folder)
+    _wait_until_listening(server)
+    status, body = server.json("GET", "/api/export.zip")
+    assert status == 409 and body["error"].startswith("the set does not pass yet: ")
+    assert 'id="download"' not in server.json("GET", "/api/state")[1]["header"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_real_browser_downloads_the_set_named_the_amazon_way(running, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path / "submission"
+    _heic_with_gps_set(folder)
+    server = running(folder)
+    _wait_until_listening(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1200}, accept_downloads=True)
+        page.goto(server.server.address)
+        page.wait_for_function("document.body.dataset.verdict === 'pass'", timeout=20_000)
+        page.fill("#product-id", "IPHONE-13-BLK")  # a seller SKU: refused, with the reason
+        page.click("#download button")
+        page.wait_for_function("document.getElementById('download-error').textContent !== ''")
+        assert "A seller SKU cannot be used" in page.inner_text("#download-error")
+        page.fill("#product-id", "b0abcd1234")
+        with page.expect_download() as waiting:
+            page.click("#download button")
+        download = waiting.value
+        assert download.suggested_filename == "B0ABCD1234.zip"
+        names = zipfile.ZipFile(download.path()).namelist()
+        browser.close()
+    assert names[0] == "B0ABCD1234.MAIN.jpg" and names[-1] == "export-manifest.json"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [
+            *(p.name for p in (EXAMPLES / "complete-phone").glob("*.jpg") if p.stem != "05_front"),
+            "05_front.heic",
+        ]
+    )  # the folder is only read

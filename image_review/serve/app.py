@@ -6,6 +6,7 @@ machine (no DNS rebinding) and a write must come from this page's origin.
 from __future__ import annotations
 
 import html
+import io
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from image_review.export import ExportError, check_product_id, upload_set, zip_into
 from image_review.i18n import _, current_language
 from image_review.report import (
     STYLE,
@@ -138,6 +140,14 @@ def create_app(
         await _run(lambda: live.set_has_screen(value))
         return _json(await _run(state))
 
+    async def download(request: Request) -> Response:
+        product_id = request.query_params.get("product_id", "").strip()
+        files, name = await _run(lambda: _upload_zip(live, screen, strict, product_id))
+        disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+        return Response(
+            files, media_type="application/zip", headers={"Content-Disposition": disposition}
+        )
+
     async def preview(request: Request) -> Response:
         data = live.preview(request.query_params.get("file", ""))
         if data is None:
@@ -156,12 +166,36 @@ def create_app(
         Route("/api/assign", assign, methods=["POST"]),
         Route("/api/product", product, methods=["POST"]),
         Route("/api/preview", preview),
+        Route("/api/export.zip", download),
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={UploadError: refused, SidecarError: refused, ValueError: refused},
+        exception_handlers={
+            UploadError: refused,
+            SidecarError: refused,
+            ExportError: refused,
+            ValueError: refused,
+        },
     )
     return Guard(app, token, port_of)
+
+
+def _upload_zip(live: LiveSubmission, screen: str, strict: bool, product_id: str):
+    """The upload-ready set as one zip (the same files as `export --zip`) and its name:
+    Amazon's naming and PRODUCT_ID.zip with a product ID, else the views' names. Raises
+    UploadError (409) while the set does not pass."""
+    review = live.review(screen)
+    if review.verdict(strict) == "fail":
+        raise UploadError(
+            _("the set does not pass yet: {step}").format(step=next_step(review, strict)), 409
+        )
+    code = check_product_id(product_id) if product_id else None
+    files, _written, _left_out = upload_set(
+        review, live.folder, "amazon" if code else "views", code, live.policy.max_long_side
+    )
+    out = io.BytesIO()
+    zip_into(out, files)
+    return out.getvalue(), f"{code}.zip" if code else f"{review.path}-upload.zip"
 
 
 async def _run(work: Callable[[], object]) -> Awaitable:
@@ -196,7 +230,27 @@ def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
     return (
         f'<p class="next"><b>{next_word}</b>{step}</p>'
         f'<label class="has-screen"><input type="checkbox" id="has-screen"{checked}> '
-        f"{label}</label>"
+        f"{label}</label>" + (_download_form() if review.verdict(strict) == "pass" else "")
+    )
+
+
+def _download_form() -> str:
+    """The upload-ready set as one zip: HEIC converted, location and camera data removed,
+    named the Amazon way when the seller gives the product's ASIN or UPC/EAN."""
+    product = html.escape(_("Amazon product ID (ASIN or UPC/EAN), optional"))
+    button = html.escape(_("Download the upload-ready set (.zip)"))
+    what = html.escape(
+        _(
+            "JPEG in sRGB, upright, without location or camera data; with a product ID, "
+            "named ID.MAIN.jpg, ID.PT01.jpg …"
+        )
+    )
+    return (
+        '<form class="download" id="download">'
+        f'<label>{product} <input id="product-id" name="product_id" size="16" '
+        'autocomplete="off" spellcheck="false"></label> '
+        f'<button type="submit">{button}</button><span class="what">{what}</span>'
+        '<span class="error" id="download-error" role="alert"></span></form>'
     )
 
 
@@ -210,6 +264,9 @@ PAGE_STYLE = """
 .row.unassigned{min-height:120px;border:2px dashed #d0d0d5;border-radius:8px;padding:8px}
 .view-menu{font:inherit;font-size:13px;margin:2px 0 6px;max-width:100%}
 .has-screen{display:inline-block;margin-top:6px}
+.download{margin-top:10px}.download button{font:inherit;font-weight:600}
+.download .what{display:block;font-size:13px;color:#444}
+.download .error{display:block;color:#c0392b}
 """
 
 

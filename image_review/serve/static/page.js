@@ -17,7 +17,11 @@ async function api(path, options = {}) {
 }
 
 function show(state) {
+  const typed = document.getElementById("product-id"); // kept when the header is drawn again
+  const productId = typed ? typed.value : "";
   document.getElementById("header").innerHTML = state.header;
+  const field = document.getElementById("product-id");
+  if (field) field.value = productId;
   document.getElementById("grid").innerHTML = state.grid;
   document.getElementById("rest").innerHTML = state.rest;
   document.title = state.title;
@@ -152,6 +156,35 @@ function report(error) {
   line.textContent = error.message;
   line.className = "error";
 }
+
+// The upload-ready set, once the verdict is PASS: fetched as one zip and saved.
+document.addEventListener("submit", async (event) => {
+  if (event.target.id !== "download") return;
+  event.preventDefault();
+  const error = document.getElementById("download-error");
+  error.textContent = "";
+  const id = document.getElementById("product-id").value.trim();
+  try {
+    const response = await fetch(`/api/export.zip?product_id=${encodeURIComponent(id)}`, {
+      headers: { "X-Image-Review-Token": token },
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({ error: response.statusText }));
+      throw new Error(body.error || response.statusText);
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = decodeURIComponent((disposition.match(/filename\*=UTF-8''([^;]+)/) || [])[1] || "upload.zip");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  } catch (failure) {
+    error.textContent = failure.message;
+  }
+});
 
 // Another tab or the command line may have changed the folder: look again when back.
 window.addEventListener("focus", () => refresh().catch(report));
