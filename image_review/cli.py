@@ -666,8 +666,8 @@ def serve(
         raise UsageFailure(
             _("cannot listen on port {port}: {reason}").format(port=port, reason=err.strerror)
         ) from None
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt:  # stopping the server is how it ends: exit 0, as uvicorn does
+        click.echo(_("Stopped."))
 
 
 def _new_folder(parent: Path) -> Path:

@@ -328,7 +328,7 @@ def rest_html(review: Review, look: Look) -> str:
 
 def _next_html(review: Review, strict: bool) -> str:
     """The one thing to do now, under the verdict."""
-    step = next_step(review, strict, review.path)
+    step = next_step(review, strict, review.path, findings_below=True)
     next_word = _("Next: ")
     return f'<p class="next"><b>{_e(next_word)}</b>{_e(step)}</p>'
 

@@ -136,8 +136,10 @@ def _names(files: list[str]) -> str:
     return shown if len(files) <= FILES_SHOWN else f"{shown} … {files[-1]}"
 
 
-def next_step(review: Review, strict: bool = False, folder: str | None = None) -> str:
-    """The one thing to do now."""
+def next_step(
+    review: Review, strict: bool = False, folder: str | None = None, findings_below: bool = False
+) -> str:
+    """The one thing to do now (on a page, `findings_below`: the warnings come after it)."""
     folder = folder or review.path
     failures = review.failures(strict)
     unassigned = [p for p in review.photos if p.view == UNASSIGNED]
@@ -155,5 +157,7 @@ def next_step(review: Review, strict: bool = False, folder: str | None = None) -
     if errors or failures:
         return (errors or failures)[0]
     if any(f.severity == "warning" for f in review.all_findings()):
+        if findings_below:
+            return _("it passes; read the warnings below before you upload the photos")
         return _("it passes; read the warnings above before you upload the photos")
     return _("it passes: upload the photos")

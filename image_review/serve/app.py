@@ -117,25 +117,29 @@ def create_app(
         text = resources.files("image_review.serve").joinpath("static/page.js").read_text("utf-8")
         return Response(text, media_type="text/javascript; charset=utf-8")
 
+    async def favicon(request: Request) -> Response:
+        return Response(FAVICON, media_type="image/svg+xml")
+
     async def get_state(request: Request) -> Response:
         return _json(await _run(state))
 
     async def upload(request: Request) -> Response:
         name = request.query_params.get("name", "photo")
-        data = await request.body()
+        data = await _body(request, live.policy.max_file_bytes, name)
         file = await _run(lambda: live.add(name, data))  # measured now: the state is quick
         return _json({"file": file})
 
     async def assign(request: Request) -> Response:
-        body = await request.json()
-        file, view = str(body.get("file", "")), str(body.get("view", ""))
+        body = await _json_object(request, ("file", "view"))
+        file, view = body["file"], body["view"]
+        if not isinstance(file, str) or not isinstance(view, str):
+            raise UploadError(_("file and view must be text (a photo's name and a view id)"))
         await _run(lambda: live.assign(file, view))
         return _json(await _run(state))
 
     async def product(request: Request) -> Response:
-        body = await request.json()
-        value = body.get("has_screen")
-        if value not in (True, False, None):
+        value = (await _json_object(request, ("has_screen",)))["has_screen"]
+        if not (value is None or isinstance(value, bool)):
             raise UploadError(_("has_screen must be true, false or null"))
         await _run(lambda: live.set_has_screen(value))
         return _json(await _run(state))
@@ -161,6 +165,7 @@ def create_app(
     routes = [
         Route("/", page),
         Route("/page.js", script),
+        Route("/favicon.ico", favicon),
         Route("/api/state", get_state),
         Route("/api/photos", upload, methods=["POST"]),
         Route("/api/assign", assign, methods=["POST"]),
@@ -198,6 +203,45 @@ def _upload_zip(live: LiveSubmission, screen: str, strict: bool, product_id: str
     return out.getvalue(), f"{code}.zip" if code else f"{review.path}-upload.zip"
 
 
+MAX_JSON_BYTES = 4096  # a change is a file name and a view: far less
+
+
+async def _body(request: Request, limit: int, what: str) -> bytes:
+    """The request's body, refused (413) as soon as it is over `limit` bytes: a huge body
+    is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    too_big = UploadError(
+        _("{name}: the request is over the {limit} byte limit").format(name=what, limit=limit),
+        413,
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_object(request: Request, fields: tuple[str, ...]) -> dict:
+    """The body as a JSON object holding `fields`; UploadError (400, 413) otherwise."""
+    data = await _body(request, MAX_JSON_BYTES, request.url.path)
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise UploadError(_("the body must be JSON, in UTF-8")) from None
+    if not isinstance(body, dict):
+        raise UploadError(
+            _("the body must be a JSON object with {fields}").format(fields=", ".join(fields))
+        )
+    missing = [name for name in fields if name not in body]
+    if missing:
+        raise UploadError(_("the body has no {fields}").format(fields=", ".join(missing)))
+    return body
+
+
 async def _run(work: Callable[[], object]) -> Awaitable:
     """Blocking work (decoding, writing) in a worker thread, so the server stays responsive."""
     from starlette.concurrency import run_in_threadpool
@@ -224,7 +268,7 @@ def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
     step = html.escape(
         _("drag each photo with no view onto the slot it shows, or pick its view in its menu")
         if placing
-        else next_step(review, strict, review.path)
+        else next_step(review, strict, review.path, findings_below=True)
     )
     next_word = html.escape(_("Next: "))
     return (
@@ -253,6 +297,13 @@ def _download_form() -> str:
         '<span class="error" id="download-error" role="alert"></span></form>'
     )
 
+
+# A photo frame with a tick: the tab's icon (browsers ask for /favicon.ico on their own).
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="6" width="28" '
+    'height="20" rx="3" fill="#2d6cdf"/><path d="M9 16l5 5 9-10" fill="none" stroke="#fff" '
+    'stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
 
 PAGE_STYLE = """
 .drop{border:2px dashed #8a8a90;border-radius:8px;padding:14px;margin:0 0 16px;text-align:center}
@@ -283,7 +334,8 @@ def _page_html() -> str:
     return f"""<!doctype html>
 <html lang="{html_lang(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>image-review</title><style>{STYLE}{PAGE_STYLE}</style></head>
+<title>image-review</title><link rel="icon" href="/favicon.ico" type="image/svg+xml">
+<style>{STYLE}{PAGE_STYLE}</style></head>
 <body><div id="header"></div>
 <div class="drop" id="drop">{html.escape(words["drop"])}
 <button type="button" id="pick">{html.escape(words["pick"])}</button>
