@@ -27,6 +27,7 @@ from image_review.terminal import (
 from image_review.views import SCREEN_ON, UNASSIGNED
 
 MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
+UNNAMED_BACKGROUND = "#fff4d6"  # an empty slot while photos with no view wait to be named
 
 
 @dataclass
@@ -194,7 +195,7 @@ def _slot(slot: Slot, look: Look, review: Review) -> str:
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
-    empty = " missing" if not slot.photos else ""
+    empty = "" if slot.photos else " unnamed" if unnamed else " missing"
     return (
         f'<section class="slot {slot.status}{empty}" data-view="{_e(slot.view)}">'
         f"{title}{status}{body}{note}</section>"
@@ -269,6 +270,10 @@ header h1{margin:0;font-size:22px}header p{margin:4px 0 0}
 .slot.missing{background:"""
     + MISSING_BACKGROUND
     + """;border-style:dashed}
+.slot.unnamed{background:"""
+    + UNNAMED_BACKGROUND
+    + """;border-style:dashed;border-color:#b07d00}.slot.unnamed .status{color:#b07d00}
+.slot.unnamed .empty{color:#5c4400}
 .slot h2{font-size:15px;margin:0 0 6px;padding-right:86px}
 .status{position:absolute;top:8px;right:10px;font-weight:700;font-size:12px}
 .pass .status{color:#2e9e5b}.fail .status{color:#c0392b}

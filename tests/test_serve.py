@@ -435,3 +435,32 @@ def test_the_page_has_an_icon_and_its_next_step_points_below(running, tmp_path):
     assert status == 200 and icon.startswith(b"<svg")
     header = server.json("GET", "/api/state")[1]["header"]
     assert "PASS" in header and "read the warnings below" in header and "above" not in header
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_real_browser_gets_no_error_answer_and_reads_the_next_step_above_the_warnings(
+    running, tmp_path
+):
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path / "submission"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    server = running(folder, recommended_long_side=5000)  # every photo gets a warning
+    _wait_until_listening(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        answers = []
+        page.on("response", lambda response: answers.append((response.status, response.url)))
+        page.goto(server.server.address)
+        page.wait_for_function("document.body.dataset.verdict === 'pass'", timeout=20_000)
+        icon = page.evaluate(
+            "fetch('/favicon.ico').then(r => [r.status, r.headers.get('content-type')])"
+        )
+        next_top = page.locator("p.next").bounding_box()["y"]
+        warning_top = page.locator(".badge.warning").first.bounding_box()["y"]
+        step = page.inner_text("p.next")
+        browser.close()
+    assert icon == [200, "image/svg+xml"]
+    assert [answer for answer in answers if answer[0] >= 400] == []
+    assert "read the warnings below" in step and next_top < warning_top

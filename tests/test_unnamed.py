@@ -5,14 +5,20 @@ import csv
 import shutil
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
 from conftest import EXAMPLES
+from make_screenshot import CHROMIUM, screenshot
 from test_report import Page
 
 from image_review.batch import review_batch
-from image_review.contact_sheet import sheet_cells
-from image_review.report import render_report
+from image_review.contact_sheet import MISSING_RGB, sheet_cells
+from image_review.report import UNNAMED_BACKGROUND, render_report
 from image_review.review import review
 from image_review.terminal import next_step
+
+UNNAMED_RGB = tuple(int(UNNAMED_BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def phone_photos(tmp_path: Path) -> Path:
@@ -73,3 +79,18 @@ def test_a_broken_file_comes_before_naming_in_the_next_step(tmp_path):
     assert step.startswith("IMG_4099.jpg:") and "init" not in step
     (folder / "IMG_4099.jpg").unlink()
     assert "image-review init" in next_step(review(folder))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_a_real_browser_shows_no_red_missing_slot_when_photos_wait_to_be_named(tmp_path):
+    report = tmp_path / "report.html"
+    report.write_text(render_report(review(phone_photos(tmp_path), previews=True)), "utf-8")
+    shot = tmp_path / "shot.png"
+    screenshot(report, shot, (1280, 1400))
+    rgb = cv2.imread(str(shot))[..., ::-1].astype(int)
+
+    def area(colour: tuple[int, int, int]) -> int:
+        return int((np.abs(rgb - colour).max(axis=2) <= 3).sum())
+
+    assert area(MISSING_RGB) < 1_000  # no red empty slot (one is about 50,000 px)
+    assert area(UNNAMED_RGB) > 80_000  # the empty slots, in the waiting colour
