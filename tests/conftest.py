@@ -19,6 +19,13 @@ from image_review.models import load_model
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "fixtures" / "images" / "examples"
 sys.path.insert(0, str(ROOT / "scripts"))  # the fixture and screenshot helpers
+pytest_plugins = ["skip_summary"]  # one line naming what was skipped and why
+
+from make_screenshot import CHROMIUM  # noqa: E402
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium: apt-get install chromium"
+)
 
 
 def photo_bytes(

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, photo_bytes
-from make_screenshot import CHROMIUM, screenshot
+from conftest import EXAMPLES, needs_chromium, photo_bytes
+from make_screenshot import screenshot
 
 from image_review.batch import review_batch
 from image_review.cli import cli
@@ -133,7 +133,7 @@ def test_the_contact_sheet_shows_every_photo_with_its_label_and_worst_finding(tm
 
 def test_chinese_text_is_drawn_in_a_font_that_has_it():
     if cjk_font_path() is None:
-        pytest.skip("no font covering Chinese on this machine (.ci/run installs one)")
+        pytest.skip("needs a font with Chinese: apt-get install fonts-wqy-zenhei")
     font = text_font(20)
     missing = font.getmask("\uffff").getbbox()
     for text in ("正面.jpg", "屏幕亮起"):
@@ -165,7 +165,7 @@ def test_batch_reports_and_index(tmp_path):
         assert (out / link).is_file()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_real_browser_shows_the_missing_slot_where_it_belongs(tmp_path):
     report = tmp_path / "report.html"
     report.write_text(render_report(review(EXAMPLES / "missing-views", previews=True)), "utf-8")
@@ -226,7 +226,7 @@ def test_every_failed_row_of_the_index_says_why_in_words(tmp_path):
     assert screen_row["reason"] in " ".join(index.text)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_real_browser_draws_chinese_labels_not_missing_glyph_boxes(tmp_path):
     def ink(text: str) -> np.ndarray:
         page = tmp_path / "page.html"

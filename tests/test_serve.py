@@ -18,15 +18,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import tomllib
-from conftest import EXAMPLES
+from conftest import EXAMPLES, needs_chromium
+from make_screenshot import CHROMIUM
 from PIL import Image
 
 from image_review.policy import load_policy
 from image_review.serve import local_server
 from image_review.serve.live import safe_name
 from image_review.views import load_profile
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class Running:
@@ -209,7 +208,7 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path):
     assert "Traceback" not in stderr
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(running, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -333,7 +332,7 @@ def test_a_set_that_fails_offers_no_download(running, tmp_path):
     assert 'id="download"' not in server.json("GET", "/api/state")[1]["header"]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_real_browser_downloads_the_set_named_the_amazon_way(running, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -437,7 +436,7 @@ def test_the_page_has_an_icon_and_its_next_step_points_below(running, tmp_path):
     assert "PASS" in header and "read the warnings below" in header and "above" not in header
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_real_browser_gets_no_error_answer_and_reads_the_next_step_above_the_warnings(
     running, tmp_path
 ):

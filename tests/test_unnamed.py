@@ -7,9 +7,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
-from conftest import EXAMPLES
-from make_screenshot import CHROMIUM, screenshot
+from conftest import EXAMPLES, needs_chromium
+from make_screenshot import screenshot
 from test_report import Page
 
 from image_review.batch import review_batch
@@ -81,7 +80,7 @@ def test_a_broken_file_comes_before_naming_in_the_next_step(tmp_path):
     assert "image-review init" in next_step(review(folder))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium
 def test_a_real_browser_shows_no_red_missing_slot_when_photos_wait_to_be_named(tmp_path):
     report = tmp_path / "report.html"
     report.write_text(render_report(review(phone_photos(tmp_path), previews=True)), "utf-8")
