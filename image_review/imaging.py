@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import math
 import threading
 import warnings
 from dataclasses import dataclass
@@ -208,12 +209,28 @@ def _orientation(exif: Image.Exif) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
+def _degrees(value: object, limit: float) -> float | None:
+    """Degrees from EXIF's (degrees, minutes, seconds); None unless three finite numbers
+    within `limit` (phones write empty blocks, 0/0 rationals (NaN) or a bare tag)."""
+    try:
+        parts = [float(part) for part in value]  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if len(parts) != 3 or not all(math.isfinite(p) and p >= 0 for p in parts):
+        return None
+    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
+    return degrees if degrees <= limit else None
+
+
 def _has_gps(exif: Image.Exif) -> bool:
+    """Whether the photo records a real position: a latitude and a longitude that are
+    numbers, not both zero (what a phone without a fix may write)."""
     try:
         gps = exif.get_ifd(0x8825)
     except Exception:  # a corrupt GPS block says nothing usable about a location
         return False
-    return 2 in gps and 4 in gps
+    latitude, longitude = _degrees(gps.get(2), 90), _degrees(gps.get(4), 180)
+    return latitude is not None and longitude is not None and (latitude, longitude) != (0, 0)
 
 
 def _to_rgb_array(im: Image.Image) -> tuple[np.ndarray, bool]:

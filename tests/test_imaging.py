@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import photo_bytes
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
 from image_review.imaging import (
     ANALYSIS_LONG_SIDE,
@@ -166,3 +167,33 @@ def test_a_review_keeps_full_size_decodes_in_flight_within_the_budget(tmp_path, 
     review_module.review(tmp_path, policy, threads=6)
     [budget] = budgets
     assert 600 * 800 <= budget.peak <= 1_000_000  # at most two of the six at once
+
+
+def _with_gps(block: dict) -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = block
+    out = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+NAN = IFDRational(0, 0)  # what a phone without a fix writes: 0/0
+SHANGHAI = {1: "N", 2: (31.0, 13.0, 48.0), 3: "E", 4: (121.0, 28.0, 12.0)}
+
+
+@pytest.mark.parametrize(
+    ("block", "located"),
+    [
+        (SHANGHAI, True),
+        ({**SHANGHAI, 1: "S", 3: "W"}, True),
+        ({2: (NAN, NAN, NAN), 4: (NAN, NAN, NAN)}, False),
+        ({**SHANGHAI, 2: (NAN, NAN, NAN)}, False),
+        ({2: (0.0, 0.0, 0.0), 4: (0.0, 0.0, 0.0)}, False),  # no fix, written as zero
+        ({1: "N", 3: "E"}, False),  # refs, no numbers
+        ({0: b"\x02\x02\x00\x00"}, False),  # only the version
+        ({2: (31.0, 13.0), 4: (121.0, 28.0, 12.0)}, False),  # not three numbers
+        ({2: (95.0, 0.0, 0.0), 4: (121.0, 28.0, 12.0)}, False),  # no such latitude
+    ],
+)
+def test_only_a_real_latitude_and_longitude_is_a_location(block, located):
+    assert decode(_with_gps(block), "JPEG", LIMIT).has_gps is located
