@@ -94,6 +94,7 @@ def to_dict(review: Review, strict: bool = False) -> dict[str, Any]:
             "sidecar": review.sidecar,
             "ignored_files": review.ignored,
             "outside_links": review.outside_links,
+            "link_loops": review.link_loops,
         },
         "verdict": review.verdict(strict),
         "summary": summary(review, strict),

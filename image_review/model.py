@@ -107,6 +107,7 @@ class Review:
     sidecar: dict[str, Any] | None = None  # the seller's [product] and [views] as written
     ignored: list[str] = field(default_factory=list)  # files that are not photos
     outside_links: list[str] = field(default_factory=list)
+    link_loops: list[str] = field(default_factory=list)  # links that never reach a file
     pairs: list[Pair] = field(default_factory=list)  # the copy check's measures
     previews: dict[str, bytes] = field(default_factory=dict)  # file -> small JPEG, if asked
 

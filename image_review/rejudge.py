@@ -121,6 +121,7 @@ def evidence_from(data: dict[str, Any]) -> Evidence:
         sidecar=sidecar,
         ignored=submission.get("ignored_files", []),
         outside_links=submission.get("outside_links", []),
+        link_loops=submission.get("link_loops", []),
         previews={},
     )
 

@@ -86,6 +86,7 @@ class Evidence:
     sidecar: Sidecar | None
     ignored: list[str]
     outside_links: list[str]
+    link_loops: list[str]
     previews: dict[str, bytes]
 
 
@@ -130,6 +131,7 @@ def observe(
         sidecar=sidecar,
         ignored=found.ignored,
         outside_links=found.outside_links,
+        link_loops=found.link_loops,
         previews={e.result.file: e.preview for e in examined if e.preview is not None},
     )
 
@@ -138,7 +140,7 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
     """Judge what `observe` measured (or a manifest recorded): assign the views in the
     profile's words, find each photo's problems, the copies, and the requirements."""
     assignments, findings = assign_views(evidence.files, evidence.sidecar, profile)
-    findings += _discovery_findings(evidence.ignored, evidence.outside_links)
+    findings += _discovery_findings(evidence)
     files = {f.rel: f for f in evidence.files}
     photos = [
         _judge_photo(photo, files[photo.file], assignments[photo.file], policy, screen != "no")
@@ -171,6 +173,7 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
         sidecar=sidecar.as_dict() if sidecar else None,
         ignored=list(evidence.ignored),
         outside_links=list(evidence.outside_links),
+        link_loops=list(evidence.link_loops),
         pairs=pairs,
         previews=evidence.previews,
     )
@@ -372,8 +375,20 @@ def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
     )
 
 
-def _discovery_findings(ignored: list[str], outside_links: list[str]) -> list[Finding]:
-    findings = [
+def _discovery_findings(evidence: Evidence) -> list[Finding]:
+    ignored = evidence.ignored
+    loops = [
+        Finding(
+            "link-loop",
+            _(
+                "{file} is a link that leads back to itself (a loop, directly or through "
+                "other links); it was not followed. Put the photo itself in the folder"
+            ).format(file=rel),
+            rel,
+        )
+        for rel in evidence.link_loops
+    ]
+    findings = loops + [
         Finding(
             "link-outside",
             _(
@@ -382,7 +397,7 @@ def _discovery_findings(ignored: list[str], outside_links: list[str]) -> list[Fi
             ).format(file=rel),
             rel,
         )
-        for rel in outside_links
+        for rel in evidence.outside_links
     ]
     if ignored:
         shown = ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else "")

@@ -66,6 +66,7 @@ _RULES = (
     Rule("sidecar-missing-file", "warning", "recommendation", TOOL, "sidecar names no such file"),
     Rule("sidecar-path-outside", "error", "requirement", TOOL, "sidecar path leaves the folder"),
     Rule("link-outside", "warning", "recommendation", TOOL, "a link leads outside the folder"),
+    Rule("link-loop", "warning", "recommendation", TOOL, "a link leads back to itself"),
     Rule("ignored-files", "info", "recommendation", TOOL, "files that are not photos"),
     Rule("gps-location", "info", "recommendation", TOOL, "the photo records where it was taken"),
 )

@@ -50,6 +50,7 @@ class Discovery:
     photos: list[PhotoFile] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # files that are not photos
     outside_links: list[str] = field(default_factory=list)
+    link_loops: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,8 +99,7 @@ def discover(folder: Path) -> Discovery:
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
         for name in dirnames:
-            if (here / name).is_symlink() and not _inside(root, here / name):
-                found.outside_links.append(_rel(folder, here / name))
+            _unfollowed(found, root, here / name, _rel(folder, here / name))
         for name in sorted(filenames):
             if name.startswith(".") or name.lower() in _SKIPPED_NAMES:
                 continue
@@ -139,8 +139,7 @@ def _names_a_view(name: str, profile: Profile | None) -> bool:
 
 def _add_file(found: Discovery, folder: Path, root: Path, path: Path) -> None:
     rel = _rel(folder, path)
-    if path.is_symlink() and not _inside(root, path):
-        found.outside_links.append(rel)
+    if _unfollowed(found, root, path, rel):
         return
     try:
         if not path.is_file():
@@ -159,11 +158,23 @@ def _rel(folder: Path, path: Path) -> str:
     return printable(path.relative_to(folder).as_posix())
 
 
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):  # a link loop
+def _unfollowed(found: Discovery, root: Path, path: Path, rel: str) -> bool:
+    """Note a link that loops or leads outside the folder (neither is followed); True
+    for either."""
+    if not path.is_symlink():
         return False
+    try:
+        try:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:  # a link to nothing: where it points still tells
+            target = path.resolve()
+    except (OSError, RuntimeError):  # a loop: RuntimeError up to Python 3.12, ELOOP after
+        found.link_loops.append(rel)
+        return True
+    inside = target.is_relative_to(root)
+    if not inside:
+        found.outside_links.append(rel)
+    return not inside
 
 
 def _key(rel: str) -> str:

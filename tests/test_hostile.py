@@ -163,6 +163,10 @@ def hostile(tmp_path_factory) -> Path:
     outside.write_bytes(photo_bytes((800, 600), seed=7))
     (folder / "escape.jpg").symlink_to(outside)
     (folder / "loop").symlink_to(folder, target_is_directory=True)
+    (folder / "circle.jpg").symlink_to(folder / "round.jpg")  # a loop of two links
+    (folder / "round.jpg").symlink_to(folder / "circle.jpg")
+    (folder / "self.jpg").symlink_to("self.jpg")
+    (folder / "gone-outside.jpg").symlink_to(folder.parent / "deleted.jpg")
     (folder / "submission.toml").write_text(
         '[views]\ntop = ["../outside.jpg", "/etc/passwd"]\nbottom = "gone.jpg"\n'
     )
@@ -196,6 +200,12 @@ def test_odd_names_links_and_sidecar(hostile_review):
     assert "photo.jpg/inside.jpg" in files
     codes = {(f.code, f.file) for f in hostile_review.all_findings()}
     assert ("link-outside", "escape.jpg") in codes
+    assert ("link-outside", "gone-outside.jpg") in codes  # a link to nothing, outside
+    loops = {file for code, file in codes if code == "link-loop"}
+    assert loops == {"circle.jpg", "round.jpg", "self.jpg"}
+    assert not {file for code, file in codes if code == "link-outside"} & loops
+    message = next(f.message for f in hostile_review.all_findings() if f.file == "self.jpg")
+    assert "leads back to itself (a loop" in message and "outside" not in message
     assert sum(code == "sidecar-path-outside" for code, _ in codes) >= 1
     assert ("sidecar-missing-file", None) in codes
     assert not any("outside.jpg" in f for f in files)

@@ -87,6 +87,7 @@ class LiveSubmission:
             sidecar=read_sidecar(self.folder),
             ignored=found.ignored,
             outside_links=found.outside_links,
+            link_loops=found.link_loops,
             previews={e.result.file: e.preview for e in examined if e.preview is not None},
         )
         return assess(evidence, self.policy, self.profile, screen)
