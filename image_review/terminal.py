@@ -154,8 +154,25 @@ def next_step(
             "check the views it guessed in {folder}/submission.toml, then review again"
         ).format(folder=folder)
     errors = [text for severity, _code, text in problems if severity == "error"]
-    if errors or failures:
-        return (errors or failures)[0]
+    if errors:
+        return errors[0]
+    shown = {p.view for p in review.photos}
+    empty = [r.id.removeprefix("view.") for r in missing if r.id.removeprefix("view.") not in shown]
+    if empty:  # say which views to shoot, not only that the count is short
+        lang = current_language()
+        views = _("; ").join(
+            _("{view} ({how})").format(
+                view=review.profile.label(view, lang), how=review.profile.view(view).how(lang)
+            )
+            for view in empty
+        )
+        return ngettext(
+            "photograph the missing view, then review again: {views}",
+            "photograph the {count} missing views, then review again: {views}",
+            len(empty),
+        ).format(count=len(empty), views=views)
+    if failures:
+        return failures[0]
     if any(f.severity == "warning" for f in review.all_findings()):
         if findings_below:
             return _("it passes; read the warnings below before you upload the photos")

@@ -13,6 +13,7 @@ from image_review.cli import cli
 from image_review.manifest import schema_text, to_dict
 from image_review.policy import load_policy
 from image_review.review import review
+from image_review.terminal import next_step
 from image_review.views import (
     BUILTIN_PROFILES,
     LANGUAGES,
@@ -86,6 +87,16 @@ def test_without_the_inner_box_and_the_warranty_card_only_renewed_passes(tmp_pat
     messages = " ".join(r.message for r in result.requirements if r.status == "fail")
     assert "Product box, inside the shipping box: no photo" in messages
     assert "Warranty card: no photo" in messages
+    step = next_step(result)  # the views to shoot, not only that the count is short
+    assert step.startswith("photograph the 2 missing views")
+    assert "Product box, inside the shipping box (open the shipping box" in step
+    assert "Warranty card (photograph the warranty card" in step
+
+
+def test_the_default_profile_names_the_missing_views_in_the_next_step_too():
+    step = next_step(review("fixtures/images/examples/missing-views"))
+    assert step.startswith("photograph the 2 missing views") and "Product bottom (" in step
+    assert "usable distinct photo" not in step
 
 
 PROFILE = """\
