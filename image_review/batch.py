@@ -28,7 +28,7 @@ from image_review.i18n import _, language, ngettext
 from image_review.model import Review
 from image_review.policy import DEFAULT_POLICY, Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError, discover
-from image_review.views import UNASSIGNED, Profile
+from image_review.views import UNASSIGNED, Profile, load_profile
 
 SUMMARY_FIELDS = (
     "submission",
@@ -288,7 +288,8 @@ def review_batch(
             from image_review.report import render_index
 
             rows = (_saved_row(j) for j in sorted(all_jobs, key=lambda j: j.name))
-            write_atomic(out_dir / "index.html", render_index(rows).encode("utf-8"))
+            index = render_index(rows, profile or load_profile())
+            write_atomic(out_dir / "index.html", index.encode("utf-8"))
     return counts
 
 

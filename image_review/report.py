@@ -22,9 +22,10 @@ from image_review.terminal import (
     photo_counts,
     screen_word,
     second_label_language,
+    status_words,
     verdict_word,
 )
-from image_review.views import SCREEN_ON, UNASSIGNED
+from image_review.views import SCREEN_ON, UNASSIGNED, Profile
 
 MISSING_BACKGROUND = "#fde2e2"  # the colour of an empty slot (tests look for it)
 UNNAMED_BACKGROUND = "#fff4d6"  # an empty slot while photos with no view wait to be named
@@ -355,9 +356,11 @@ def html_lang(lang: str) -> str:
     return {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(lang, "en")
 
 
-def render_index(rows: Iterable[dict]) -> str:
-    """The batch index: every submission with its verdict, missing views, screen, counts,
-    why it failed, and a link to its report."""
+def render_index(rows: Iterable[dict], profile: Profile) -> str:
+    """The batch index: every submission with its verdict, missing views (by their labels),
+    screen, counts, why it failed, and a link to its report, in the current language."""
+    lang = current_language()
+    screen_words = status_words()
     lines = []
     for row in rows:
         name = _e(row["submission"])
@@ -368,9 +371,15 @@ def render_index(rows: Iterable[dict]) -> str:
         verdict = {"pass": _("pass"), "fail": _("fail"), "error": _("error")}.get(
             row["verdict"], row["verdict"]
         )
+        missing = "".join(
+            f'<span class="view">{_e(profile.label(view, lang))}</span>'
+            for view in (row["missing_views"] or "").split(";")
+            if view
+        )
+        screen = screen_words.get(row.get("screen_on") or "", "")
         lines.append(
             f'<tr class="{_e(row["verdict"])}"><td>{link}</td><td>{_e(verdict)}</td>'
-            f"<td>{_e(row['missing_views'] or '')}</td><td>{_e(row.get('screen_on') or '')}</td>"
+            f"<td>{missing}</td><td>{_e(screen)}</td>"
             f"<td>{_e(row['errors'])}</td><td>{_e(row['warnings'])}</td><td>{reason}</td></tr>"
         )
     headers = (
@@ -385,12 +394,23 @@ def render_index(rows: Iterable[dict]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     title = _e(_("Reviews"))
     return (
-        f'<!doctype html><html lang="{html_lang(current_language())}"><head>'
+        f'<!doctype html><html lang="{html_lang(lang)}"><head>'
         f'<meta charset="utf-8"><title>{title}</title>'
-        f"<style>{STYLE}table{{border-collapse:collapse;width:100%}}"
-        "td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}"
-        "tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}"
-        "tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}</style></head><body>"
+        f"<style>{STYLE}{INDEX_STYLE}</style></head><body>"
         f"<h1>{title}</h1><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></body></html>\n"
     )
+
+
+# Words stay whole (Chinese breaks between any two characters unless told not to); only
+# the reason wraps; each missing view is one unbreakable label.
+INDEX_STYLE = """table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top;
+word-break:keep-all;overflow-wrap:break-word}
+th,td:nth-child(-n+2),td:nth-child(4),td:nth-child(5),td:nth-child(6){white-space:nowrap}
+td:nth-child(3){min-width:9em}td:nth-child(7){min-width:18em}
+.view{display:inline-block;white-space:nowrap;margin:0 .6em .2em 0;padding:0 6px;
+border-radius:8px;background:#fde2e2}
+tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}
+tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}
+"""

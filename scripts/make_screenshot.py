@@ -2,7 +2,8 @@
 index rendered in headless Chromium, and a contact sheet.
 
     python scripts/make_screenshot.py      # writes docs/report.png, docs/report-zh.png,
-                                           # docs/index.png, docs/contact-sheet.jpg and
+                                           # docs/index.png, docs/index-zh.png (1280 px),
+                                           # docs/contact-sheet.jpg and
                                            # docs/serve.png (the local page, via Playwright)
 
 Needs Debian's chromium (and a CJK font, e.g. fonts-wqy-zenhei, for the Chinese labels).
@@ -76,6 +77,8 @@ def main() -> None:
             shutil.copytree(examples / name, root / name)
         review_batch(root, Path(work) / "out", jobs=1, report=True)
         screenshot(Path(work) / "out" / "index.html", docs / "index.png", (1100, 420))
+        review_batch(root, Path(work) / "out-zh", jobs=1, report=True, lang="zh-hans")
+        screenshot(Path(work) / "out-zh" / "index.html", docs / "index-zh.png", (1280, 420))
         serve_screenshot(examples / "complete-phone", Path(work) / "page", docs / "serve.png")
     print(f"wrote the pictures of the README to {docs}")
 

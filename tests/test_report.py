@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, needs_chromium, photo_bytes
-from make_screenshot import screenshot
+from make_screenshot import CHROMIUM, screenshot
 
 from image_review.batch import review_batch
 from image_review.cli import cli
@@ -160,7 +160,9 @@ def test_batch_reports_and_index(tmp_path):
     index = Page((out / "index.html").read_text("utf-8"))
     links = [a["href"] for t, a in index.tags if t == "a"]
     assert links == ["complete-phone/report.html", "missing-views/report.html"]
-    assert "bottom;right" in " ".join(index.text)
+    text = " ".join(index.text)
+    assert "Product bottom" in text and "Right side" in text and "bottom;right" not in text
+    assert "ok" in index.text  # the screen column in words, not the status id `pass`
     for link in links:
         assert (out / link).is_file()
 
@@ -265,3 +267,47 @@ def test_a_photo_of_a_view_not_required_is_still_in_the_report_and_the_sheet():
     page = Page(render_report(result))
     assert "09_screen-on.jpg" in " ".join(page.text)
     assert "09_screen-on.jpg" in [cell.file for cell in sheet_cells(result)]
+
+
+@needs_chromium
+def test_a_real_browser_keeps_the_chinese_index_words_whole_at_1280_px(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "in"
+    for name in ("complete-phone", "missing-views", "blurry", "corrupt"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    (root / "corrupt" / "02_inner-packaging.jpg").unlink()
+    out = tmp_path / "out"
+    review_batch(root, out, jobs=1, report=True, lang="zh-hans")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((out / "index.html").as_uri())
+        page.screenshot(path=str(tmp_path / "index-zh.png"), full_page=True)
+        lines = page.evaluate(
+            """() => {
+                const count = el => {  // the lines its text takes
+                    const range = document.createRange();
+                    range.selectNodeContents(el);
+                    const tops = [...range.getClientRects()].map(r => Math.round(r.top));
+                    return new Set(tops).size;
+                };
+                const cells = col => [...document.querySelectorAll(`td:nth-child(${col})`)];
+                return {
+                    verdicts: cells(2).map(count),
+                    screens: cells(4).map(count),
+                    headers: [...document.querySelectorAll('th')].map(count),
+                    views: [...document.querySelectorAll('.view')].map(count),
+                    names: cells(1).map(count),
+                    screenWords: cells(4).map(el => el.textContent),
+                    missing: cells(3).map(el => el.textContent),
+                };
+            }"""
+        )
+        browser.close()
+    assert set(lines["verdicts"]) == {1} and set(lines["headers"]) == {1}
+    assert set(lines["screens"]) <= {1} and set(lines["views"]) == {1}
+    assert set(lines["names"]) == {1}  # complete-phone, not comple / te- / phone
+    assert not set(lines["screenWords"]) & {"pass", "fail", "warn", "not_required"}
+    assert "底部右侧" in "".join(lines["missing"])  # labels, not ids joined by `;`
+    assert "bottom" not in "".join(lines["missing"])
