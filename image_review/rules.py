@@ -62,6 +62,7 @@ _RULES = (
     Rule("transparency", "info", "recommendation", TOOL, "transparent pixels shown on white"),
     Rule("repeated-photo", "warning", "recommendation", TOOL, "the same photo appears twice"),
     Rule("unassigned", "warning", "recommendation", TOOL, "the name says no view"),
+    Rule("name-gb18030", "info", "recommendation", TOOL, "a GBK name (Chinese Windows zip)"),
     Rule("view-conflict", "warning", "recommendation", TOOL, "the sidecar names a file twice"),
     Rule("sidecar-missing-file", "warning", "recommendation", TOOL, "sidecar names no such file"),
     Rule("sidecar-path-outside", "error", "requirement", TOOL, "sidecar path leaves the folder"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -61,6 +62,7 @@ class Assignment:
     source: str
     screen_label: bool = False
     hint: str = ""
+    read_as: str = ""  # the name as GB18030 read it, when only that reading names a view
 
 
 def printable(rel: str) -> str:
@@ -200,6 +202,8 @@ def assign_views(
         if side is not None:
             generic.append((side, photo.rel, assignment.source))
         assigned[photo.rel] = assignment
+        if assignment.read_as:
+            findings.append(_read_as_gb18030(photo.rel))
     _fill_side_slots(generic, assigned, profile.side_views)
     return assigned, findings
 
@@ -285,7 +289,47 @@ def _from_sidecar(
 
 
 def _from_name(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
-    """Assignment from the innermost folder that names a view, else from the file name."""
+    """Assignment from the innermost folder that names a view, else from the file name;
+    a name that is not UTF-8 is read as GB18030 when only that reading names a view."""
+    assignment, side = _from_words(rel, profile)
+    reading = _gb18030_reading(rel) if assignment.view == UNASSIGNED and side is None else None
+    if reading:
+        read, read_side = _from_words(reading, profile)
+        if read.view != UNASSIGNED or read_side is not None:
+            read.read_as = reading
+            return read, read_side
+    return assignment, side
+
+
+def _gb18030_reading(rel: str) -> str | None:
+    """The name as Chinese Windows wrote it: a name that is not UTF-8 (printed with `\\xNN`
+    escapes, see `printable`) whose bytes are valid GB18030; None otherwise. A zip made on
+    Chinese Windows stores names in GBK, which GB18030 contains."""
+    if "\\x" not in rel:
+        return None
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]), rel.encode("utf-8"))
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_as_gb18030(rel: str) -> Finding:
+    """One message for every such photo, so the terminal says it once for all of them."""
+    return Finding(
+        "name-gb18030",
+        _(
+            "{file}: its name is not UTF-8; it was read as GB18030 (as Chinese Windows "
+            "names files in a zip) to find its view. Make the zip with UTF-8 names, or "
+            "rename the photos, so other tools read them too"
+        ).format(file=rel),
+        file=rel,
+    )
+
+
+def _from_words(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
+    """Assignment from the words of a relative path: the innermost folder that names a
+    view, else the file name."""
     parts = PurePosixPath(rel).parts
     stem = PurePosixPath(rel).stem
     ambiguous: tuple[str, ...] = ()

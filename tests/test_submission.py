@@ -1,3 +1,4 @@
+import os
 import shutil
 import unicodedata
 from pathlib import Path
@@ -7,8 +8,11 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, photo_bytes
 
 from image_review.cli import cli
+from image_review.report import render_report
+from image_review.review import review
 from image_review.sidecar import Product, Sidecar
 from image_review.submission import SubmissionError, assign_views, discover
+from image_review.terminal import render
 
 
 def make(folder: Path, names: list[str], data: bytes | None = None) -> None:
@@ -148,3 +152,38 @@ def test_one_camera_folder_or_view_folders_are_still_one_submission(tmp_path):
     copy_photos(EXAMPLES / "complete-phone", tmp_path / "one" / "DCIM")
     assert CliRunner().invoke(cli, [str(tmp_path / "one"), "--out", "-"]).exit_code == 0
     assert CliRunner().invoke(cli, [str(EXAMPLES / "subfolders"), "--out", "-"]).exit_code == 0
+
+
+def test_names_from_a_chinese_windows_zip_are_read_as_gb18030(tmp_path):
+    """A zip made on Chinese Windows stores names in GBK: `顶部.jpg` arrives as the bytes
+    b'\\xb6\\xa5\\xb2\\xbf.jpg'. Read the view from the GB18030 reading and say so."""
+    folder = tmp_path / "gbk"
+    folder.mkdir()
+    source = EXAMPLES / "chinese-names"
+    for photo in source.iterdir():
+        raw = os.fsencode(folder) + b"/" + photo.name.encode("gb18030")
+        Path(os.fsdecode(raw)).write_bytes(photo.read_bytes())
+    result = review(folder)
+    assert result.verdict() == "pass", result.failures()
+    top = next(p for p in result.photos if p.view == "top")
+    assert top.file == "\\xb6\\xa5\\xb2\\xbf.jpg"  # shown escaped, as every non-UTF-8 name
+    notes = [f for f in result.all_findings() if f.code == "name-gb18030"]
+    assert len(notes) == 9 and all(f.severity == "info" for f in notes)
+    assert all("was read as GB18030" in f.message for f in notes)
+    assert "was read as GB18030" in render_report(review(folder, previews=True))
+    assert render(result).count("name-gb18030") == 1  # one line for the nine
+
+
+def test_a_name_that_is_neither_utf8_nor_gb18030_stays_unassigned(tmp_path):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    photo = EXAMPLES / "complete-phone" / "03_top.jpg"
+    Path(os.fsdecode(os.fsencode(folder) + b"/\x80top-\xff.jpg")).write_bytes(photo.read_bytes())
+    Path(os.fsdecode(os.fsencode(folder) + "/照片.jpg".encode("gb18030"))).write_bytes(
+        photo.read_bytes()
+    )
+    result = review(folder)
+    views = {p.file: p.view for p in result.photos}
+    # Its ASCII words still name the view; 照片 ("photo") read as GB18030 names none.
+    assert views.pop("\\x80top-\\xff.jpg") == "top" and list(views.values()) == ["unassigned"]
+    assert not [f for f in result.all_findings() if f.code == "name-gb18030"]
