@@ -84,7 +84,18 @@ def render(review: Review, strict: bool = False, folder: str | None = None) -> s
         lines.append(f"  {status} {name:<{name_width}} {_pad(label, label_width)} {detail}")
     problems = grouped_findings(review, folder or review.path)
     if problems:
-        lines += ["", _("To fix or check ({count}):").format(count=len(problems))]
+        findings = review.all_findings()
+        lines += [
+            "",
+            _(
+                "To fix or check ({count} lines; in all {errors} errors and {warnings} "
+                "warnings, as the manifest and the batch count them):"
+            ).format(
+                count=len(problems),
+                errors=sum(f.severity == "error" for f in findings),
+                warnings=sum(f.severity == "warning" for f in findings),
+            ),
+        ]
         for severity, code, text in problems:
             tag = click.style(_pad(severity_word(severity), 7), fg=_SEVERITY_STYLE[severity])
             lines.append(f"  {tag} {code:<20} {text}")

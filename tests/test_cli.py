@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import shutil
@@ -200,3 +201,30 @@ def test_a_batch_of_one_says_one_submission(tmp_path):
     shutil.copytree(EXAMPLES / "complete-phone", root / "only")
     result = run("batch", str(root), "--out-dir", str(tmp_path / "out"))
     assert "1 submission: 1 pass" in result.output
+
+
+def test_the_terminal_counts_findings_as_the_manifest_and_the_batch_do(tmp_path):
+    root = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "blurry", root / "blurry")
+    policy = tmp_path / "policy.toml"
+    policy.write_text("recommended_long_side = 5000\n")  # a warning on every photo
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, [str(root / "blurry"), "--policy", str(policy), "--out", str(tmp_path / "m.json")]
+    )
+    summary = json.loads((tmp_path / "m.json").read_text("utf-8"))["summary"]
+    assert summary["warnings"] >= 9
+    batch = CliRunner().invoke(
+        cli, ["batch", str(root), "--out-dir", str(out), "--policy", str(policy)]
+    )
+    assert batch.exit_code == 1, batch.output
+    with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    [header] = [line for line in result.output.splitlines() if "To fix or check" in line]
+    lines = sum(
+        line.startswith(("  error", "  warning", "  info")) for line in result.output.splitlines()
+    )
+    assert header.startswith(f"To fix or check ({lines} lines; ")
+    counted = f"in all {summary['errors']} errors and {summary['warnings']} warnings"
+    assert counted in header and lines < summary["warnings"]
+    assert (row["errors"], row["warnings"]) == (str(summary["errors"]), str(summary["warnings"]))
