@@ -185,7 +185,9 @@ def create_app(
     return Guard(app, token, port_of)
 
 
-def _upload_zip(live: LiveSubmission, screen: str, strict: bool, product_id: str):
+def _upload_zip(
+    live: LiveSubmission, screen: str, strict: bool, product_id: str
+) -> tuple[bytes, str]:
     """The upload-ready set as one zip (the same files as `export --zip`) and its name:
     Amazon's naming and PRODUCT_ID.zip with a product ID, else the views' names. Raises
     UploadError (409) while the set does not pass."""
@@ -210,9 +212,9 @@ async def _body(request: Request, limit: int, what: str) -> bytes:
     """The request's body, refused (413) as soon as it is over `limit` bytes: a huge body
     is never held in memory."""
     declared = request.headers.get("content-length", "")
+    shown = f"{limit / 2**20:.0f} MiB" if limit >= 2**20 else f"{limit / 2**10:.0f} KiB"
     too_big = UploadError(
-        _("{name}: the request is over the {limit} byte limit").format(name=what, limit=limit),
-        413,
+        _("{name}: the request is over the {limit} limit").format(name=what, limit=shown), 413
     )
     if declared.isdigit() and int(declared) > limit:
         raise too_big
