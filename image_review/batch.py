@@ -193,10 +193,7 @@ def _reason(result: Review, strict: bool, folder: str) -> str:
     photo while photos with no view wait, that comes first as one step: name them."""
     failures = result.failures(strict)
     unnamed = sum(p.view == UNASSIGNED for p in result.photos)
-    empty = [r for r in result.requirements if r.id.startswith("view.") and r.status == "fail"]
-    empty = [
-        r for r in empty if not any(p.view == r.id.removeprefix("view.") for p in result.photos)
-    ]
+    empty = result.views_without_photo()
     if unnamed and empty:
         step = ngettext(
             "{count} photo has no view, and {views} required views have no photo named: "
@@ -207,7 +204,7 @@ def _reason(result: Review, strict: bool, folder: str) -> str:
             "{folder}`)",
             unnamed,
         ).format(count=unnamed, views=len(empty), folder=folder)
-        waiting = {r.message for r in empty}
+        waiting = {r.message for r in result.requirements if r.id.removeprefix("view.") in empty}
         failures = [step, *(f for f in failures if f not in waiting)]
     shown = "; ".join(failures[:REASONS_SHOWN])
     more = len(failures) - REASONS_SHOWN

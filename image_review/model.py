@@ -128,6 +128,14 @@ class Review:
         ]
         return list(dict.fromkeys(out))
 
+    def views_without_photo(self) -> list[str]:
+        """The required views that fail with no photo at all (ids): to shoot, or to name."""
+        shown = {p.view for p in self.photos}
+        failed = [
+            r.id for r in self.requirements if r.id.startswith("view.") and r.status == "fail"
+        ]
+        return [view for view in (i.removeprefix("view.") for i in failed) if view not in shown]
+
     def verdict(self, strict: bool = False) -> str:
         """'fail' when a requirement fails or any finding is an error (or, strict, a warning)."""
         failing = {"error", "warning"} if strict else {"error"}

@@ -167,8 +167,7 @@ def next_step(
     errors = [text for severity, _code, text in problems if severity == "error"]
     if errors:
         return errors[0]
-    shown = {p.view for p in review.photos}
-    empty = [r.id.removeprefix("view.") for r in missing if r.id.removeprefix("view.") not in shown]
+    empty = review.views_without_photo()
     if empty:  # say which views to shoot, not only that the count is short
         lang = current_language()
         views = _("; ").join(

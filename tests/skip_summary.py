@@ -20,9 +20,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for report in skipped:
         by_reason.setdefault(_reason(report), []).append(report.nodeid.rsplit("::", 1)[-1])
     parts = [f"{', '.join(names)} ({reason})" for reason, names in by_reason.items()]
-    terminalreporter.write_line(
-        f"skipped {len(skipped)}: {'; '.join(parts)}; on Debian or Ubuntu, `{APT_LINE}` "
-        "gives the browser and the font",
-        yellow=True,
-        bold=True,
-    )
+    line = f"skipped {len(skipped)}: {'; '.join(parts)}"
+    if any("apt-get" in reason for reason in by_reason):  # one line installs all they need
+        line += f"; on Debian or Ubuntu, `{APT_LINE}` gives the browser and the font"
+    terminalreporter.write_line(line, yellow=True, bold=True)

@@ -12,7 +12,7 @@ def test_a_run_names_each_skipped_test_and_why_in_one_line(tmp_path):
     (tmp_path / "test_some.py").write_text(
         "import pytest\n"
         "def test_runs(): pass\n"
-        "@pytest.mark.skipif(True, reason='needs a browser')\n"
+        "@pytest.mark.skipif(True, reason='needs a browser: apt-get install chromium')\n"
         "def test_in_a_browser(): pass\n"
         "def test_with_data(): pytest.skip('the data is not here')\n",
         "utf-8",
@@ -28,6 +28,6 @@ def test_a_run_names_each_skipped_test_and_why_in_one_line(tmp_path):
     assert result.returncode == 0, result.stdout
     lines = [line for line in result.stdout.splitlines() if line.startswith("skipped 2:")]
     assert len(lines) == 1, result.stdout
-    assert "test_in_a_browser (needs a browser)" in lines[0]
+    assert "test_in_a_browser (needs a browser: apt-get install chromium)" in lines[0]
     assert "test_with_data (the data is not here)" in lines[0]
     assert "apt-get install chromium fonts-wqy-zenhei" in lines[0]
