@@ -1,9 +1,9 @@
 """Batch reviews on a Dask cluster: each submission's review is one task.
 
 Used by `batch.review_batch` when a scheduler is given; otherwise never imported. The
-workers run the same `review_one` as the built-in pool and write the same files, so the
-outputs do not depend on the engine. Workers must see ROOT and OUT_DIR at the same paths
-as the client (a shared filesystem).
+workers run the same `job.review_one` as the built-in pool (pool_engine.py) and write the
+same files, so the outputs do not depend on the engine. Workers must see ROOT and OUT_DIR
+at the same paths as the client (a shared filesystem).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ WORKER_ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
 }
 # What a worker imports, once, in the fork server the local workers are forked from.
-WORKER_IMPORTS = ["distributed", "image_review.batch", "cv2"]
+WORKER_IMPORTS = ["distributed", "image_review.job", "cv2"]
 LOCAL_WORKER_CONFIG = {
     # For workers spawned where there is no fork server, and a fork server restarted.
     "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT,
@@ -62,7 +62,7 @@ def _review_task(job, settings: tuple) -> dict[str, Any]:
     """One submission on a worker: single-threaded OpenCV, as a pool worker is."""
     import cv2
 
-    from image_review.batch import review_one
+    from image_review.job import review_one
 
     cv2.setNumThreads(1)
     return review_one(job, *settings)
@@ -142,6 +142,14 @@ def client_for(scheduler: str) -> Iterator[Any]:
     else:
         with distributed.Client(scheduler, timeout="30s") as client:
             yield client
+
+
+@contextlib.contextmanager
+def rows(jobs: list, settings: tuple, scheduler: str) -> Iterator[Iterator[dict[str, Any]]]:
+    """An engine's interface (see pool_engine.rows): the rows of the jobs as they finish,
+    from the cluster at `scheduler`."""
+    with client_for(scheduler) as client:
+        yield run_on_dask(jobs, settings, client)
 
 
 def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, Any]]:

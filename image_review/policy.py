@@ -16,15 +16,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-if TYPE_CHECKING:
-    from image_review.views import Profile
 from image_review.i18n import _
 
 
@@ -94,7 +92,15 @@ REPLACED = {
 }
 
 
-def load_policy(path: str | Path | None = None, profile: Profile | None = None) -> Policy:
+class SetsPolicy(Protocol):
+    """What sets policy fields besides a policy file: a profile (views.Profile), whose
+    [policy] table this module checks. The policy owns the thresholds; a profile only
+    names changes to them, so this module needs nothing of views.py."""
+
+    policy: Mapping[str, object]
+
+
+def load_policy(path: str | Path | None = None, profile: SetsPolicy | None = None) -> Policy:
     """The default policy with the profile's fields, then those a TOML file sets, replaced."""
     base = dataclasses.replace(DEFAULT_POLICY, **profile.policy) if profile else DEFAULT_POLICY
     if path is None:

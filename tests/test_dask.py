@@ -164,7 +164,7 @@ def test_local_workers_start_imported_with_their_settings():
         "from image_review.dask_engine import client_for\n"
         "def state():\n"
         "    return (os.environ.get('MALLOC_ARENA_MAX'), os.environ.get('OMP_NUM_THREADS'),\n"
-        "            'MALLOC_TRIM_THRESHOLD_' in os.environ, 'image_review.batch' in sys.modules,\n"
+        "            'MALLOC_TRIM_THRESHOLD_' in os.environ, 'image_review.job' in sys.modules,\n"
         "            signal.getsignal(signal.SIGINT) == signal.SIG_IGN)\n"
         "with client_for('local:2') as client:\n"
         "    print(sorted(set(client.run(state).values())))\n"
