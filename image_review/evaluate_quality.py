@@ -28,8 +28,13 @@ from pathlib import Path
 
 from image_review.evaluate import LabelsError, csv_rows
 from image_review.imaging import DecodeError, decode, sniff_format
-from image_review.judge import blur_verdict, bright_verdict, dark_verdict, measured_softness
 from image_review.measures.quality import measure_quality
+from image_review.photo_checks import (
+    blur_verdict,
+    bright_verdict,
+    dark_verdict,
+    measured_softness,
+)
 from image_review.policy import DEFAULT_POLICY, Policy
 
 SOFT_FALSE = 0.06  # possibly blurry: at most this share of sharp photos (the target is 8%)

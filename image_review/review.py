@@ -24,7 +24,6 @@ from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode, p
 from image_review.judge import (
     judge_duplicates,
     judge_requirements,
-    photo_findings,
     shows_lit_screen,
     surely_lit,
     unassigned_finding,
@@ -32,6 +31,7 @@ from image_review.judge import (
 from image_review.measures import measure
 from image_review.measures.fingerprint import hamming, thumbnail, tile_difference
 from image_review.model import Finding, Pair, PhotoResult, Review
+from image_review.photo_checks import photo_findings
 from image_review.policy import DEFAULT_POLICY, MAX_HASH_DISTANCE, MAX_TILE_LIMIT, Policy
 from image_review.sidecar import Sidecar, read_sidecar
 from image_review.submission import (

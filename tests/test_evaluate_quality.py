@@ -10,7 +10,7 @@ from test_quality import decoded, natural_texture, product_photo
 
 from image_review.cli import cli
 from image_review.evaluate_quality import QualityLabel, choose_limits, evaluate_quality
-from image_review.judge import softness
+from image_review.photo_checks import softness
 from image_review.policy import DEFAULT_POLICY
 
 

@@ -1,8 +1,9 @@
 import pytest
 
-from image_review.judge import photo_findings
-from image_review.model import PhotoResult
+from image_review.model import Finding, PhotoResult
+from image_review.photo_checks import CHECKS, check, photo_findings
 from image_review.policy import DEFAULT_POLICY
+from image_review.rules import RULES
 
 
 def lit_photo(state: str, probability: float) -> PhotoResult:
@@ -55,3 +56,26 @@ def test_glare_and_unevenness_are_judged_only_on_screens_surely_lit(state, proba
     codes = {f.code for f in photo_findings(lit_photo(state, probability), DEFAULT_POLICY)}
     assert ({"screen-glare", "screen-uneven"} <= codes) is judged
     assert not ({"screen-glare", "screen-uneven"} & codes) or judged
+
+
+def test_each_check_of_a_photo_belongs_to_rules_of_the_registry():
+    codes = [code for given, _check in CHECKS for code in given]
+    assert len(codes) == len(set(codes))  # one check per code
+    assert set(codes) <= set(RULES)
+    assert {"needs-conversion", "too-small", "blurry", "screen-glare", "gps-location"} <= set(codes)
+    with pytest.raises(ValueError, match=r"no rule in rules\.py for no-such-code"):
+        check("no-such-code")
+
+
+def test_a_registered_check_runs_in_its_place_and_adds_its_findings():
+    photo = lit_photo("on", 0.99)
+
+    @check("gps-location")
+    def everywhere(photo, policy):
+        return [Finding("gps-location", f"{photo.file}: somewhere", photo.file)]
+
+    try:
+        codes = [f.code for f in photo_findings(photo, DEFAULT_POLICY)]
+    finally:
+        CHECKS.pop()
+    assert codes[-1] == "gps-location" and codes.count("gps-location") == 1

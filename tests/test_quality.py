@@ -6,7 +6,6 @@ from synthetic import QUALITY_CASES
 
 from image_review.evaluate_quality import quality_codes
 from image_review.imaging import decode
-from image_review.judge import blur_verdict, bright_verdict, dark_verdict
 from image_review.measures.quality import (
     detail,
     edge_width,
@@ -16,6 +15,7 @@ from image_review.measures.quality import (
     measure_quality,
     working_copy,
 )
+from image_review.photo_checks import blur_verdict, bright_verdict, dark_verdict
 from image_review.policy import DEFAULT_POLICY
 
 QUALITY = ROOT / "fixtures" / "images" / "quality"

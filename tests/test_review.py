@@ -10,10 +10,10 @@ from conftest import EXAMPLES, photo_bytes
 from PIL import Image
 from test_screen import surer_of_dark
 
-from image_review.judge import softness
 from image_review.manifest import dumps, schema_text
 from image_review.models import load_model
 from image_review.models.convnet import load_network
+from image_review.photo_checks import softness
 from image_review.policy import DEFAULT_POLICY
 from image_review.review import review
 

@@ -1,0 +1,394 @@
+"""The checks of one photo, one small function per rule of the registry (rules.py).
+
+Each check takes the photo (its measures, size and format) and the policy and returns zero
+or more findings. It is registered with the codes it can give: a group of codes that
+exclude each other (too small, low resolution, too large) is one check. The checks run in
+the order they are registered, which is the order their findings are listed in. Adding a
+check is one function here and one entry in the registry.
+
+Nothing here reads pixels: each check compares numbers the review measured (or a re-judge
+read from a manifest) with the policy. The quality verdicts are plain functions too, so
+`image-review eval-quality` judges labelled photos with the very same comparisons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from image_review.i18n import _
+from image_review.model import Finding, PhotoResult
+from image_review.policy import Policy
+from image_review.rules import RULES
+
+Check = Callable[[PhotoResult, Policy], list[Finding]]
+CHECKS: list[tuple[tuple[str, ...], Check]] = []  # (codes it gives, check), in order
+
+
+def check(*codes: str) -> Callable[[Check], Check]:
+    """Register a check as the one that gives `codes`, each a rule of the registry."""
+    unknown = [code for code in codes if code not in RULES]
+    if unknown:
+        raise ValueError(f"no rule in rules.py for {', '.join(unknown)}")
+
+    def register(function: Check) -> Check:
+        CHECKS.append((codes, function))
+        return function
+
+    return register
+
+
+def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Findings about one decoded photo, from its measures alone: every check, in order."""
+    return [finding for _codes, run in CHECKS for finding in run(photo, policy)]
+
+
+def _finding(
+    photo: PhotoResult,
+    code: str,
+    message: str,
+    value: float | None = None,
+    limit: float | None = None,
+) -> list[Finding]:
+    return [Finding(code, f"{photo.file}: {message}", photo.file, value, limit)]
+
+
+def _conversion_advice(fmt: str | None) -> str:
+    if fmt == "HEIF":
+        return _("export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)")
+    if fmt == "AVIF":
+        return _("export it as JPEG")
+    if fmt == "BMP":
+        return _("save it as JPEG or PNG")
+    return _("save it as JPEG")
+
+
+@check("needs-conversion")
+def needs_conversion(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    if photo.format in policy.accepted_formats:
+        return []
+    shown = "HEIC" if photo.format == "HEIF" else photo.format
+    return _finding(
+        photo,
+        "needs-conversion",
+        _("{format} is not accepted by the upload; {advice}").format(
+            format=shown, advice=_conversion_advice(photo.format)
+        ),
+    )
+
+
+@check("too-small", "low-resolution", "too-large")
+def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    long_side = max(photo.width or 0, photo.height or 0)
+    if long_side < policy.min_long_side:
+        return _finding(
+            photo,
+            "too-small",
+            _(
+                "{width}x{height} px is too small (longest side under {limit} px); send the "
+                "original photo, not a thumbnail"
+            ).format(width=photo.width, height=photo.height, limit=policy.min_long_side),
+            long_side,
+            policy.min_long_side,
+        )
+    if long_side < policy.recommended_long_side:
+        return _finding(
+            photo,
+            "low-resolution",
+            _(
+                "{width}x{height} px: under {limit} px the reviewer cannot zoom in; send the "
+                "original from the camera"
+            ).format(width=photo.width, height=photo.height, limit=policy.recommended_long_side),
+            long_side,
+            policy.recommended_long_side,
+        )
+    if long_side > policy.max_long_side:
+        return _finding(
+            photo,
+            "too-large",
+            _(
+                "{width}x{height} px exceeds {limit} px on the longest side; resize it before "
+                "uploading"
+            ).format(width=photo.width, height=photo.height, limit=policy.max_long_side),
+            long_side,
+            policy.max_long_side,
+        )
+    return []
+
+
+@check("low-information")
+def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    m = photo.measures
+    if m["entropy"] >= policy.min_entropy or dark_verdict(m["exposure"], policy):
+        return []  # a dark photo is too dark, not flat
+    return _finding(
+        photo,
+        "low-information",
+        _(
+            "the photo is nearly one flat colour (entropy {entropy:.2f} bits); "
+            "photograph the product itself"
+        ).format(entropy=m["entropy"]),
+        m["entropy"],
+        policy.min_entropy,
+    )
+
+
+@check("too-dark")
+def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    exposure = photo.measures["exposure"]
+    dark = dark_verdict(exposure, policy)
+    if dark == "p90":
+        return _finding(
+            photo,
+            "too-dark",
+            _(
+                "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
+                "({p90:.0f}); retake it in more light or with the flash"
+            ).format(limit=policy.dark_p90, p90=exposure["p90"]),
+            exposure["p90"],
+            policy.dark_p90,
+        )
+    if dark == "p50":
+        return _finding(
+            photo,
+            "too-dark",
+            _(
+                "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
+                "lamp or window in it does not light the product; retake it in more light "
+                "or with the flash"
+            ).format(limit=policy.dark_p50, p50=exposure["p50"]),
+            exposure["p50"],
+            policy.dark_p50,
+        )
+    return []
+
+
+@check("overexposed", "possibly-overexposed")
+def overexposed(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    exposure = photo.measures["exposure"]
+    bright = bright_verdict(exposure, policy)
+    if bright == "overexposed":
+        return _finding(
+            photo,
+            "overexposed",
+            _(
+                "washed out: {share:.0%} is blown to white and the rest has no shadows (the "
+                "darkest 5% are above {p05:.0f} of 255); retake it with less light or tap the "
+                "product to set the exposure"
+            ).format(share=exposure["bright_share"], p05=exposure["p05"]),
+            exposure["bright_share"],
+            policy.blown_share,
+        )
+    if bright == "possibly-overexposed":
+        return _finding(
+            photo,
+            "possibly-overexposed",
+            _(
+                "may be washed out: mean brightness {mean:.0f} of 255 with no shadows (the "
+                "darkest 5% are above {p05:.0f}; estimate, a reviewer will look); if the "
+                "product looks pale, retake it with less light"
+            ).format(mean=exposure["mean"], p05=exposure["p05"]),
+            exposure["mean"],
+            policy.bright_mean,
+        )
+    return []
+
+
+@check("blurry", "possibly-blurry")
+def blurred(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    m = photo.measures
+    blur = blur_verdict(m, policy)
+    if not blur:
+        return []
+    value = measured_softness(m)
+    if blur == "blurry":
+        message = _(
+            "estimated blurry: softness {value:.1f}, over {limit:g} (even the crispest "
+            "edges are {width:.1f} px wide, fine detail {detail:.2f}; sharp photos "
+            "measure about 4); hold the phone still, tap the product to focus and retake it"
+        )
+    else:
+        message = _(
+            "may be blurred: softness {value:.1f}, over {limit:g} (the crispest edges "
+            "are {width:.1f} px wide, fine detail {detail:.2f}; estimate, a reviewer will "
+            "look); if the product looks soft when zoomed in, retake it"
+        )
+    limit = blur_limit(blur, policy)
+    text = message.format(value=value, limit=limit, width=m["edge_width"], detail=m["detail"])
+    return _finding(photo, blur, text, round(value, 3), limit)
+
+
+@check("truncated")
+def truncated(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    if not photo.measures["truncated"]:
+        return []
+    return _finding(
+        photo,
+        "truncated",
+        _(
+            "the file ends early, so part of the picture may be grey or missing; copy "
+            "the original again from the phone"
+        ),
+    )
+
+
+@check("multi-page", "animated")
+def several_frames(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    frames = photo.measures["frames"]
+    if frames > 1 and photo.format == "TIFF":
+        return _finding(
+            photo,
+            "multi-page",
+            _("holds {count} pages; only the first was reviewed: save each as JPEG").format(
+                count=frames
+            ),
+        )
+    if frames > 1:
+        return _finding(
+            photo,
+            "animated",
+            _("holds {count} frames; the upload takes one still image").format(count=frames),
+        )
+    return []
+
+
+@check("transparency")
+def transparency(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    if not photo.measures["transparent"]:
+        return []
+    return _finding(
+        photo, "transparency", _("has transparent pixels (shown here on white); save it as JPEG")
+    )
+
+
+def _judged_screen(photo: PhotoResult, policy: Policy) -> dict | None:
+    """The screen whose glare and backlight are judged: detected `on` with a high
+    probability, with its outline (on a screen the model is unsure of, the quad may not be
+    the screen at all); else None."""
+    screen = photo.measures.get("screen")
+    if (
+        not screen
+        or screen["state"] != "on"
+        or screen["probability"] < policy.screen_defect_probability
+        or not screen["quad"]
+    ):
+        return None
+    return screen
+
+
+@check("screen-glare")
+def screen_glare(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    screen = _judged_screen(photo, policy)
+    if screen is None or screen["glare_share"] <= policy.screen_glare_share:
+        return []
+    return [
+        Finding(
+            "screen-glare",
+            _(
+                "{file}: glare covers {share:.0%} of the screen (estimate); tilt the phone "
+                "or turn off the lamp and retake it"
+            ).format(file=photo.file, share=screen["glare_share"]),
+            photo.file,
+            screen["glare_share"],
+            policy.screen_glare_share,
+        )
+    ]
+
+
+@check("screen-uneven")
+def screen_uneven(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    screen = _judged_screen(photo, policy)
+    if screen is None or screen["unevenness"] <= policy.screen_unevenness:
+        return []
+    return [
+        Finding(
+            "screen-uneven",
+            _(
+                "{file}: the lit screen is strongly uneven (estimate {unevenness:.2f}); "
+                "check for dimming or backlight bleed, which the Renewed quality policy "
+                "rejects"
+            ).format(file=photo.file, unevenness=screen["unevenness"]),
+            photo.file,
+            screen["unevenness"],
+            policy.screen_unevenness,
+        )
+    ]
+
+
+@check("gps-location")
+def gps_location(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    if not photo.measures["gps"]:
+        return []
+    return _finding(
+        photo,
+        "gps-location",
+        _(
+            "carries the GPS position where it was taken; `image-review export` writes "
+            "the upload-ready copies without it (or, on the phone: iPhone: Share > Options "
+            "> Location off; Google Photos: Details > Location > Remove)"
+        ),
+    )
+
+
+def blur_verdict(measures: dict, policy: Policy) -> str | None:
+    """`blurry` when the photo's softness (both blur measures in one number) is over the
+    error limit, which sits above every sharp labelled photo; `possibly-blurry` over the
+    warning limit; else None (a flat photo, or one with too little structure or too few
+    edges to measure, is not judged)."""
+    value = measured_softness(measures)
+    if value is None or measures["entropy"] < policy.min_entropy:
+        return None
+    if value > policy.blur_error_softness:
+        return "blurry"
+    if value > policy.blur_warning_softness:
+        return "possibly-blurry"
+    return None
+
+
+def blur_limit(verdict: str, policy: Policy) -> float:
+    """The softness limit a blur verdict was judged against."""
+    return policy.blur_error_softness if verdict == "blurry" else policy.blur_warning_softness
+
+
+DETAIL_FLOOR = 0.25  # below this, detail no longer tells blur from a plain, smooth subject
+
+
+def measured_softness(measures: dict) -> float | None:
+    """The softness of a photo's measures, or None when either blur measure is missing."""
+    detail, width = measures["detail"], measures.get("edge_width")
+    return None if detail is None or width is None else softness(detail, width)
+
+
+def softness(detail: float, edge_width: float) -> float:
+    """The two blur measures as one number that grows with blur: edge width over the square
+    root of detail (detail counted at DETAIL_FLOOR at least): about 4 for a sharp photo,
+    over 6 for a blurred one."""
+    return edge_width / max(detail, DETAIL_FLOOR) ** 0.5
+
+
+def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:
+    """Which sign of a dark photo it shows: `p90` when even its brightest tenth is dim (a
+    lit screen or a lit subject filling a tenth of the frame lifts that); `p50` when half
+    of it is near black, even with lamps or windows in it, unless that black ends in a
+    step up to a lit subject (a black backdrop); else None."""
+    if exposure["p90"] < policy.dark_p90:
+        return "p90"
+    black_backdrop = (exposure.get("black_edge") or 0) >= policy.black_backdrop_edge
+    if exposure.get("p50", 255) < policy.dark_p50 and not black_backdrop:
+        return "p50"
+    return None
+
+
+def bright_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:
+    """Washed out (bright overall, no shadows left: a product shot on white keeps the
+    product's own dark tones): `overexposed` when a large part is also blown to white,
+    `possibly-overexposed` when not (a pale product on a pale table looks alike), else None.
+    White that ends in a step down to the product's tones is a backdrop, not a blown
+    subject: no finding."""
+    if exposure["mean"] <= policy.bright_mean or exposure["p05"] <= policy.bright_p05:
+        return None
+    white_edge = exposure.get("white_edge")
+    if white_edge is not None and white_edge < policy.white_backdrop_edge:
+        return None
+    if exposure["bright_share"] > policy.blown_share:
+        return "overexposed"
+    return "possibly-overexposed"
