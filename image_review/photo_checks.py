@@ -78,40 +78,41 @@ def needs_conversion(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
 @check("too-small", "low-resolution", "too-large")
 def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """The first size limit the photo's longest side breaks, if any."""
     long_side = max(photo.width or 0, photo.height or 0)
-    if long_side < policy.min_long_side:
-        return _finding(
-            photo,
+    limits = (
+        (
             "too-small",
+            long_side < policy.min_long_side,
+            policy.min_long_side,
             _(
                 "{width}x{height} px is too small (longest side under {limit} px); send the "
                 "original photo, not a thumbnail"
-            ).format(width=photo.width, height=photo.height, limit=policy.min_long_side),
-            long_side,
-            policy.min_long_side,
-        )
-    if long_side < policy.recommended_long_side:
-        return _finding(
-            photo,
+            ),
+        ),
+        (
             "low-resolution",
+            long_side < policy.recommended_long_side,
+            policy.recommended_long_side,
             _(
                 "{width}x{height} px: under {limit} px the reviewer cannot zoom in; send the "
                 "original from the camera"
-            ).format(width=photo.width, height=photo.height, limit=policy.recommended_long_side),
-            long_side,
-            policy.recommended_long_side,
-        )
-    if long_side > policy.max_long_side:
-        return _finding(
-            photo,
+            ),
+        ),
+        (
             "too-large",
+            long_side > policy.max_long_side,
+            policy.max_long_side,
             _(
                 "{width}x{height} px exceeds {limit} px on the longest side; resize it before "
                 "uploading"
-            ).format(width=photo.width, height=photo.height, limit=policy.max_long_side),
-            long_side,
-            policy.max_long_side,
-        )
+            ),
+        ),
+    )
+    for code, broken, limit, message in limits:
+        if broken:
+            text = message.format(width=photo.width, height=photo.height, limit=limit)
+            return _finding(photo, code, text, long_side, limit)
     return []
 
 
@@ -137,29 +138,21 @@ def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
     exposure = photo.measures["exposure"]
     dark = dark_verdict(exposure, policy)
     if dark == "p90":
-        return _finding(
-            photo,
-            "too-dark",
-            _(
-                "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
-                "({p90:.0f}); retake it in more light or with the flash"
-            ).format(limit=policy.dark_p90, p90=exposure["p90"]),
-            exposure["p90"],
-            policy.dark_p90,
-        )
-    if dark == "p50":
-        return _finding(
-            photo,
-            "too-dark",
-            _(
-                "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
-                "lamp or window in it does not light the product; retake it in more light "
-                "or with the flash"
-            ).format(limit=policy.dark_p50, p50=exposure["p50"]),
-            exposure["p50"],
-            policy.dark_p50,
-        )
-    return []
+        value, limit = exposure["p90"], policy.dark_p90
+        message = _(
+            "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
+            "({p90:.0f}); retake it in more light or with the flash"
+        ).format(limit=limit, p90=value)
+    elif dark == "p50":
+        value, limit = exposure["p50"], policy.dark_p50
+        message = _(
+            "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
+            "lamp or window in it does not light the product; retake it in more light "
+            "or with the flash"
+        ).format(limit=limit, p50=value)
+    else:
+        return []
+    return _finding(photo, "too-dark", message, value, limit)
 
 
 @check("overexposed", "possibly-overexposed")
@@ -167,30 +160,22 @@ def overexposed(photo: PhotoResult, policy: Policy) -> list[Finding]:
     exposure = photo.measures["exposure"]
     bright = bright_verdict(exposure, policy)
     if bright == "overexposed":
-        return _finding(
-            photo,
-            "overexposed",
-            _(
-                "washed out: {share:.0%} is blown to white and the rest has no shadows (the "
-                "darkest 5% are above {p05:.0f} of 255); retake it with less light or tap the "
-                "product to set the exposure"
-            ).format(share=exposure["bright_share"], p05=exposure["p05"]),
-            exposure["bright_share"],
-            policy.blown_share,
-        )
-    if bright == "possibly-overexposed":
-        return _finding(
-            photo,
-            "possibly-overexposed",
-            _(
-                "may be washed out: mean brightness {mean:.0f} of 255 with no shadows (the "
-                "darkest 5% are above {p05:.0f}; estimate, a reviewer will look); if the "
-                "product looks pale, retake it with less light"
-            ).format(mean=exposure["mean"], p05=exposure["p05"]),
-            exposure["mean"],
-            policy.bright_mean,
-        )
-    return []
+        value, limit = exposure["bright_share"], policy.blown_share
+        message = _(
+            "washed out: {share:.0%} is blown to white and the rest has no shadows (the "
+            "darkest 5% are above {p05:.0f} of 255); retake it with less light or tap the "
+            "product to set the exposure"
+        ).format(share=value, p05=exposure["p05"])
+    elif bright == "possibly-overexposed":
+        value, limit = exposure["mean"], policy.bright_mean
+        message = _(
+            "may be washed out: mean brightness {mean:.0f} of 255 with no shadows (the "
+            "darkest 5% are above {p05:.0f}; estimate, a reviewer will look); if the "
+            "product looks pale, retake it with less light"
+        ).format(mean=value, p05=exposure["p05"])
+    else:
+        return []
+    return _finding(photo, bright, message, value, limit)
 
 
 @check("blurry", "possibly-blurry")
@@ -260,10 +245,11 @@ def transparency(photo: PhotoResult, policy: Policy) -> list[Finding]:
     )
 
 
-def _judged_screen(photo: PhotoResult, policy: Policy) -> dict | None:
-    """The screen whose glare and backlight are judged: detected `on` with a high
-    probability, with its outline (on a screen the model is unsure of, the quad may not be
-    the screen at all); else None."""
+@check("screen-glare", "screen-uneven")
+def screen_defects(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Glare and uneven backlight, judged only on a screen detected `on` with a high
+    probability and its outline: on a screen the model is unsure of, the quad may not be
+    the screen at all. Both may be found."""
     screen = photo.measures.get("screen")
     if (
         not screen
@@ -271,47 +257,24 @@ def _judged_screen(photo: PhotoResult, policy: Policy) -> dict | None:
         or screen["probability"] < policy.screen_defect_probability
         or not screen["quad"]
     ):
-        return None
-    return screen
-
-
-@check("screen-glare")
-def screen_glare(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    screen = _judged_screen(photo, policy)
-    if screen is None or screen["glare_share"] <= policy.screen_glare_share:
         return []
-    return [
-        Finding(
-            "screen-glare",
-            _(
-                "{file}: glare covers {share:.0%} of the screen (estimate); tilt the phone "
-                "or turn off the lamp and retake it"
-            ).format(file=photo.file, share=screen["glare_share"]),
-            photo.file,
-            screen["glare_share"],
-            policy.screen_glare_share,
-        )
-    ]
-
-
-@check("screen-uneven")
-def screen_uneven(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    screen = _judged_screen(photo, policy)
-    if screen is None or screen["unevenness"] <= policy.screen_unevenness:
-        return []
-    return [
-        Finding(
-            "screen-uneven",
-            _(
-                "{file}: the lit screen is strongly uneven (estimate {unevenness:.2f}); "
-                "check for dimming or backlight bleed, which the Renewed quality policy "
-                "rejects"
-            ).format(file=photo.file, unevenness=screen["unevenness"]),
-            photo.file,
-            screen["unevenness"],
-            policy.screen_unevenness,
-        )
-    ]
+    found = []
+    if screen["glare_share"] > policy.screen_glare_share:
+        message = _(
+            "{file}: glare covers {share:.0%} of the screen (estimate); tilt the phone "
+            "or turn off the lamp and retake it"
+        ).format(file=photo.file, share=screen["glare_share"])
+        limit = policy.screen_glare_share
+        found.append(Finding("screen-glare", message, photo.file, screen["glare_share"], limit))
+    if screen["unevenness"] > policy.screen_unevenness:
+        message = _(
+            "{file}: the lit screen is strongly uneven (estimate {unevenness:.2f}); "
+            "check for dimming or backlight bleed, which the Renewed quality policy "
+            "rejects"
+        ).format(file=photo.file, unevenness=screen["unevenness"])
+        limit = policy.screen_unevenness
+        found.append(Finding("screen-uneven", message, photo.file, screen["unevenness"], limit))
+    return found
 
 
 @check("gps-location")

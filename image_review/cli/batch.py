@@ -7,17 +7,7 @@ from pathlib import Path
 
 import click
 
-from image_review.cli.common import (
-    EXIT_FAIL,
-    EXIT_PASS,
-    LANG_OPTION,
-    POLICY_OPTION,
-    PROFILE_OPTION,
-    SCREEN_OPTION,
-    STRICT_OPTION,
-    UsageFailure,
-    judging,
-)
+from image_review.cli.common import EXIT_FAIL, EXIT_PASS, UsageFailure, judging, judging_options
 from image_review.i18n import _, current_language, ngettext
 
 
@@ -47,11 +37,7 @@ from image_review.i18n import _, current_language, ngettext
     is_flag=True,
     help="Also write OUT_DIR/<submission>/report.html and OUT_DIR/index.html.",
 )
-@SCREEN_OPTION
-@STRICT_OPTION
-@PROFILE_OPTION
-@POLICY_OPTION
-@LANG_OPTION
+@judging_options
 def batch(
     root: Path,
     out_dir: Path,

@@ -3,6 +3,7 @@ codes, and turning the library's errors into one-line usage errors (exit 2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -110,3 +111,13 @@ def write_output(path: Path, data: bytes, option: str | None) -> None:
                 "{option} another path"
             ).format(option=option, path=path, reason=err.strerror, folder=path.parent)
         ) from None
+
+
+def judging_options(command: Callable) -> Callable:
+    """The options of every command that judges a submission, in this order: --screen,
+    --strict, --profile, --policy, --lang."""
+    for option in reversed(
+        (SCREEN_OPTION, STRICT_OPTION, PROFILE_OPTION, POLICY_OPTION, LANG_OPTION)
+    ):
+        command = option(command)
+    return command

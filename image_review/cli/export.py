@@ -7,16 +7,7 @@ from pathlib import Path
 
 import click
 
-from image_review.cli.common import (
-    EXIT_FAIL,
-    LANG_OPTION,
-    POLICY_OPTION,
-    PROFILE_OPTION,
-    SCREEN_OPTION,
-    STRICT_OPTION,
-    UsageFailure,
-    judging,
-)
+from image_review.cli.common import EXIT_FAIL, UsageFailure, judging, judging_options
 from image_review.i18n import _
 
 
@@ -45,11 +36,7 @@ from image_review.i18n import _
     "amazon (a seller SKU cannot be used).",
 )
 @click.option("--force", is_flag=True, help="Replace OUT; export even when the review fails.")
-@SCREEN_OPTION
-@STRICT_OPTION
-@PROFILE_OPTION
-@POLICY_OPTION
-@LANG_OPTION
+@judging_options
 def export(
     submission: Path,
     out: Path,

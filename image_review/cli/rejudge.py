@@ -11,13 +11,9 @@ from image_review.cli.common import (
     EXIT_FAIL,
     EXIT_PASS,
     EXIT_USAGE,
-    LANG_OPTION,
-    POLICY_OPTION,
-    PROFILE_OPTION,
-    SCREEN_OPTION,
-    STRICT_OPTION,
     UsageFailure,
     judging,
+    judging_options,
     write_output,
 )
 from image_review.i18n import _
@@ -35,11 +31,7 @@ from image_review.i18n import _
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each new manifest to OUT_DIR/<folder of its MANIFEST>/review-manifest.json.",
 )
-@SCREEN_OPTION
-@STRICT_OPTION
-@PROFILE_OPTION
-@POLICY_OPTION
-@LANG_OPTION
+@judging_options
 def rejudge(
     manifests: tuple[Path, ...],
     out: str | None,

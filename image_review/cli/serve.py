@@ -6,15 +6,7 @@ from pathlib import Path
 
 import click
 
-from image_review.cli.common import (
-    LANG_OPTION,
-    POLICY_OPTION,
-    PROFILE_OPTION,
-    SCREEN_OPTION,
-    STRICT_OPTION,
-    UsageFailure,
-    judging,
-)
+from image_review.cli.common import UsageFailure, judging, judging_options
 from image_review.i18n import _
 
 
@@ -22,11 +14,7 @@ from image_review.i18n import _
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="[default: a free port]")
 @click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
-@SCREEN_OPTION
-@STRICT_OPTION
-@PROFILE_OPTION
-@POLICY_OPTION
-@LANG_OPTION
+@judging_options
 def serve(
     folder: Path | None,
     port: int,
