@@ -135,46 +135,54 @@ def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
 
 @check("too-dark")
 def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Dark by its brightest tenth (`p90`) or by its median (`p50`): the finding shows the
+    level that told, against its limit."""
     exposure = photo.measures["exposure"]
     dark = dark_verdict(exposure, policy)
-    if dark == "p90":
-        value, limit = exposure["p90"], policy.dark_p90
-        message = _(
+    if dark is None:
+        return []
+    limit = policy.dark_p90 if dark == "p90" else policy.dark_p50
+    messages = {
+        "p90": _(
             "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
             "({p90:.0f}); retake it in more light or with the flash"
-        ).format(limit=limit, p90=value)
-    elif dark == "p50":
-        value, limit = exposure["p50"], policy.dark_p50
-        message = _(
+        ),
+        "p50": _(
             "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
             "lamp or window in it does not light the product; retake it in more light "
             "or with the flash"
-        ).format(limit=limit, p50=value)
-    else:
-        return []
-    return _finding(photo, "too-dark", message, value, limit)
+        ),
+    }
+    message = messages[dark].format(limit=limit, **{dark: exposure[dark]})
+    return _finding(photo, "too-dark", message, exposure[dark], limit)
 
 
 @check("overexposed", "possibly-overexposed")
 def overexposed(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """Washed out: an error by the share blown to white, a warning by the mean level."""
     exposure = photo.measures["exposure"]
     bright = bright_verdict(exposure, policy)
-    if bright == "overexposed":
-        value, limit = exposure["bright_share"], policy.blown_share
-        message = _(
+    if bright is None:
+        return []
+    blown = bright == "overexposed"
+    value = exposure["bright_share"] if blown else exposure["mean"]
+    limit = policy.blown_share if blown else policy.bright_mean
+    template = (
+        _(
             "washed out: {share:.0%} is blown to white and the rest has no shadows (the "
             "darkest 5% are above {p05:.0f} of 255); retake it with less light or tap the "
             "product to set the exposure"
-        ).format(share=value, p05=exposure["p05"])
-    elif bright == "possibly-overexposed":
-        value, limit = exposure["mean"], policy.bright_mean
-        message = _(
+        )
+        if blown
+        else _(
             "may be washed out: mean brightness {mean:.0f} of 255 with no shadows (the "
             "darkest 5% are above {p05:.0f}; estimate, a reviewer will look); if the "
             "product looks pale, retake it with less light"
-        ).format(mean=value, p05=exposure["p05"])
-    else:
-        return []
+        )
+    )
+    message = template.format(
+        share=exposure["bright_share"], mean=exposure["mean"], p05=exposure["p05"]
+    )
     return _finding(photo, bright, message, value, limit)
 
 
