@@ -173,7 +173,7 @@ def _reason(result: Review, strict: bool, folder: str) -> str:
         ).format(count=unnamed, views=len(empty), folder=folder)
         waiting = {r.message for r in result.requirements if r.id.removeprefix("view.") in empty}
         failures = [step, *(f for f in failures if f not in waiting)]
-    shown = "; ".join(failures[:REASONS_SHOWN])
+    shown = _("; ").join(failures[:REASONS_SHOWN])  # "；" in Chinese
     more = len(failures) - REASONS_SHOWN
     if more <= 0:
         return shown

@@ -49,7 +49,8 @@ def _finding(
     value: float | None = None,
     limit: float | None = None,
 ) -> list[Finding]:
-    return [Finding(code, f"{photo.file}: {message}", photo.file, value, limit)]
+    text = _("{file}: {message}").format(file=photo.file, message=message)  # "：" in Chinese
+    return [Finding(code, text, photo.file, value, limit)]
 
 
 def _conversion_advice(fmt: str | None) -> str:

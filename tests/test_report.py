@@ -310,4 +310,6 @@ def test_a_real_browser_keeps_the_chinese_index_words_whole_at_1280_px(tmp_path)
     assert set(lines["names"]) == {1}  # complete-phone, not comple / te- / phone
     assert not set(lines["screenWords"]) & {"pass", "fail", "warn", "not_required"}
     assert "底部右侧" in "".join(lines["missing"])  # labels, not ids joined by `;`
+    reasons = [row["reason"] for row in read_rows(out) if row["reason"]]
+    assert reasons and not any("; " in reason for reason in reasons)  # joined by "；"
     assert "bottom" not in "".join(lines["missing"])
