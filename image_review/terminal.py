@@ -135,9 +135,10 @@ def grouped_findings(review: Review, folder: str) -> list[tuple[str, str, str]]:
                 "(front.jpg, 正面.jpg) or list them with `image-review init {folder}`"
             ).format(count=len(files), files=_names(files), folder=folder)
         elif len(files) > 1:
-            text = f"{_photos(len(files))}: {_names(files)}: {text}"
+            named = _("{file}: {message}").format(file=_photos(len(files)), message=_names(files))
+            text = _("{file}: {message}").format(file=named, message=text)
         elif files[0]:
-            text = f"{files[0]}: {text}"
+            text = _("{file}: {message}").format(file=files[0], message=text)
         out.append((severity, code, text))
     return sorted(out, key=lambda problem: _SEVERITY_ORDER[problem[0]])
 
