@@ -22,7 +22,6 @@ from image_review.i18n import _, current_language
 from image_review.model import PhotoResult, Review
 from image_review.report import slots, status_word
 from image_review.terminal import second_label_language, severity_word, verdict_word
-from image_review.views import UNASSIGNED
 
 TILE_W, TILE_H, LABEL_H, HEADER_H = 360, 270, 84, 60
 _RGB = {"pass": (46, 158, 91), "fail": (192, 57, 43), "warn": (217, 154, 0), "none": (90, 90, 90)}
@@ -107,7 +106,7 @@ def sheet_cells(review: Review) -> list[Cell]:
     cells, placed = [], set()
     lang, second = current_language(), second_label_language()
     profile = review.profile
-    unnamed = any(p.view == UNASSIGNED for p in review.photos)
+    unnamed = bool(review.unassigned_photos())
     for slot in slots(review):
         label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
         title = f"{status_word(slot, unnamed)}  {label}" + (

@@ -19,7 +19,7 @@ from image_review.i18n import _, language, ngettext
 from image_review.model import Review
 from image_review.policy import Policy
 from image_review.submission import MANIFEST_NAME, SubmissionError
-from image_review.views import UNASSIGNED, Profile
+from image_review.views import Profile
 
 SUMMARY_FIELDS = (
     "submission",
@@ -159,7 +159,7 @@ def _reason(result: Review, strict: bool, folder: str) -> str:
     """The first few failures in words, and how many more. When required views have no
     photo while photos with no view wait, that comes first as one step: name them."""
     failures = result.failures(strict)
-    unnamed = sum(p.view == UNASSIGNED for p in result.photos)
+    unnamed = len(result.unassigned_photos())
     empty = result.views_without_photo()
     if unnamed and empty:
         step = ngettext(

@@ -63,7 +63,7 @@ def summary(review: Review, strict: bool = False) -> dict[str, Any]:
         "strict": strict,
         "photos": len(review.photos),
         "usable_photos": sum(p.usable for p in review.photos),
-        "unassigned": sum(p.view == "unassigned" for p in review.photos),
+        "unassigned": len(review.unassigned_photos()),
         "views_missing": [
             r.id.removeprefix("view.")
             for r in review.requirements

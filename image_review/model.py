@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from image_review.rules import RULES
+from image_review.views import UNASSIGNED
 
 if TYPE_CHECKING:
     from image_review.views import Profile
@@ -127,6 +128,10 @@ class Review:
             if f.severity in failing and f.code not in REQUIREMENT_CODES
         ]
         return list(dict.fromkeys(out))
+
+    def unassigned_photos(self) -> list[PhotoResult]:
+        """The photos no view was named for (by the sidecar, a folder or the file name)."""
+        return [p for p in self.photos if p.view == UNASSIGNED]
 
     def views_without_photo(self) -> list[str]:
         """The required views that fail with no photo at all (ids): to shoot, or to name."""

@@ -164,7 +164,7 @@ def _menu(photo: PhotoResult, look: Look) -> str:
 def _empty_text(review: Review, look: Look, view: str) -> str:
     """What an empty slot asks for: to name one of the photos with no view when there are
     any (by dragging, on the page), else to photograph the view."""
-    unnamed = sum(p.view == UNASSIGNED for p in review.photos)
+    unnamed = len(review.unassigned_photos())
     if not unnamed:
         return _("Missing: {how}").format(how=review.profile.view(view).how(current_language()))
     if look.menu:
@@ -185,7 +185,7 @@ def _slot(slot: Slot, look: Look, review: Review) -> str:
     label, chinese = profile.label(slot.view, lang), profile.label(slot.view, second)
     beside = f' <span lang="{html_lang(second)}">{_e(chinese)}</span>' if chinese != label else ""
     title = f"<h2>{_e(label)}{beside}</h2>"
-    unnamed = any(p.view == UNASSIGNED for p in review.photos)
+    unnamed = bool(review.unassigned_photos())
     status = f'<span class="status">{status_word(slot, unnamed)}</span>'
     if slot.photos:
         body = "".join(
@@ -224,7 +224,7 @@ def _unassigned(review: Review, look: Look) -> str:
     """The photos with no view (on the seller's page always, as the tray photos are dragged
     from and to), then any other photo no slot shows (a view not required)."""
     shown = {p.file for slot in slots(review) for p in slot.photos}
-    photos = [p for p in review.photos if p.view == UNASSIGNED]
+    photos = review.unassigned_photos()
     others = [p for p in review.photos if p.view != UNASSIGNED and p.file not in shown]
     out = ""
     if photos or look.menu:
@@ -404,13 +404,17 @@ def render_index(rows: Iterable[dict], profile: Profile) -> str:
 
 # Words stay whole (Chinese breaks between any two characters unless told not to); only
 # the reason wraps; each missing view is one unbreakable label.
-INDEX_STYLE = """table{border-collapse:collapse;width:100%}
+INDEX_STYLE = (
+    """table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top;
 word-break:keep-all;overflow-wrap:break-word}
 th,td:nth-child(-n+2),td:nth-child(4),td:nth-child(5),td:nth-child(6){white-space:nowrap}
 td:nth-child(3){min-width:9em}td:nth-child(7){min-width:18em}
 .view{display:inline-block;white-space:nowrap;margin:0 .6em .2em 0;padding:0 6px;
-border-radius:8px;background:#fde2e2}
+border-radius:8px;background:"""
+    + MISSING_BACKGROUND
+    + """}
 tr.fail td:nth-child(2),tr.error td:nth-child(2){color:#c0392b;font-weight:700}
 tr.pass td:nth-child(2){color:#2e9e5b;font-weight:700}
 """
+)

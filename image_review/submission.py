@@ -71,6 +71,11 @@ def printable(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def name_bytes(rel: str) -> bytes:
+    """The bytes of a name `printable` made: its `\\xNN` escapes back to bytes."""
+    return re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]), rel.encode("utf-8"))
+
+
 def _sniff(path: Path) -> str | None:
     with path.open("rb") as handle:
         return sniff_format(handle.read(SNIFF_BYTES))
@@ -166,10 +171,9 @@ def _unfollowed(found: Discovery, root: Path, path: Path, rel: str) -> bool:
     if not path.is_symlink():
         return False
     try:
-        try:
-            target = path.resolve(strict=True)
-        except FileNotFoundError:  # a link to nothing: where it points still tells
-            target = path.resolve()
+        target = path.resolve(strict=True)
+    except FileNotFoundError:  # a link to nothing: where it points still tells
+        target = path.resolve(strict=False)
     except (OSError, RuntimeError):  # a loop: RuntimeError up to Python 3.12, ELOOP after
         found.link_loops.append(rel)
         return True
@@ -307,9 +311,8 @@ def _gb18030_reading(rel: str) -> str | None:
     Chinese Windows stores names in GBK, which GB18030 contains."""
     if "\\x" not in rel:
         return None
-    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]), rel.encode("utf-8"))
     try:
-        return raw.decode("gb18030")
+        return name_bytes(rel).decode("gb18030")
     except UnicodeDecodeError:
         return None
 

@@ -154,7 +154,7 @@ def next_step(
     """The one thing to do now (on a page, `findings_below`: the warnings come after it)."""
     folder = folder or review.path
     failures = review.failures(strict)
-    unassigned = [p for p in review.photos if p.view == UNASSIGNED]
+    unassigned = review.unassigned_photos()
     missing = [r for r in review.requirements if r.id.startswith("view.") and r.status == "fail"]
     problems = grouped_findings(review, folder)
     broken = [text for _severity, code, text in problems if code in BROKEN_FILE_CODES]

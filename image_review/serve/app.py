@@ -264,7 +264,7 @@ def _menu(live: LiveSubmission) -> tuple[tuple[str, str], ...]:
 def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
     checked = " checked" if has_screen else ""
     label = html.escape(_("The product has a screen"))
-    placing = any(p.view == UNASSIGNED for p in review.photos) and any(
+    placing = bool(review.unassigned_photos()) and any(
         r.id.startswith("view.") and r.status == "fail" for r in review.requirements
     )
     step = html.escape(
