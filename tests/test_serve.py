@@ -463,3 +463,18 @@ def test_a_real_browser_gets_no_error_answer_and_reads_the_next_step_above_the_w
     assert icon == [200, "image/svg+xml"]
     assert [answer for answer in answers if answer[0] >= 400] == []
     assert "read the warnings below" in step and next_top < warning_top
+
+
+def test_a_folder_with_a_chinese_name_downloads_under_a_name_every_browser_takes(running, tmp_path):
+    folder = tmp_path / '华为 "P40"'
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    server = running(folder)
+    _wait_until_listening(server)
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    headers = {"Host": f"127.0.0.1:{server.port}", "X-Image-Review-Token": server.token}
+    connection.request("GET", "/api/export.zip", headers=headers)
+    response = connection.getresponse()
+    assert response.status == 200 and response.read()[:2] == b"PK"
+    disposition = response.getheader("Content-Disposition")
+    assert 'filename="upload.zip"' in disposition  # the ASCII fallback
+    assert "filename*=UTF-8''%E5%8D%8E%E4%B8%BA%20%22P40%22-upload.zip" in disposition

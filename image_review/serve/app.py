@@ -147,7 +147,10 @@ def create_app(
     async def download(request: Request) -> Response:
         product_id = request.query_params.get("product_id", "").strip()
         files, name = await _run(lambda: _upload_zip(live, screen, strict, product_id))
-        disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+        # Header values are Latin-1: the UTF-8 name goes in filename*, and filename is
+        # the name itself only when it is plain ASCII.
+        plain = name if name.isascii() and not set(name) & set('"\\') else "upload.zip"
+        disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
         return Response(
             files, media_type="application/zip", headers={"Content-Disposition": disposition}
         )
