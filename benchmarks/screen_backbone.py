@@ -31,12 +31,12 @@ import math
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from image_review.evaluate import cross_validated, load_screen_data, read_labels
 from image_review.imaging import decode, sniff_format
 from image_review.models import JoinedModel, fit_logistic, load_model
+from image_review.models.convnet import letterbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import train_screen_network as network  # needs PyTorch: it says so and exits
@@ -165,13 +165,7 @@ def letterboxed(path: Path, side: int) -> np.ndarray:
     """The photo as the review decodes it, fitted into a black SIDE px square (RGB, CHW)."""
     data = path.read_bytes()
     image = decode(data, sniff_format(data[:32]) or "", 100_000_000).bgr
-    scale = side / max(image.shape[:2])
-    height, width = (max(1, round(n * scale)) for n in image.shape[:2])
-    small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-    square = np.zeros((side, side, 3), np.uint8)
-    top, left = (side - height) // 2, (side - width) // 2
-    square[top : top + height, left : left + width] = small
-    return square[:, :, ::-1].transpose(2, 0, 1)
+    return letterbox(image, side, pad=0)[:, :, ::-1].transpose(2, 0, 1)
 
 
 def probe_logits(backbone: Backbone, photos: torch.Tensor, truth, groups, mirror: bool):
@@ -291,13 +285,8 @@ def main() -> None:
     assert isinstance(model, JoinedModel)
     today = cross_validated(data, model, meta["fit"]["l2"])
     today = np.log(today / (1 - today))
-    numbers = model.numbers.features
-    columns = data.columns(numbers)
-    numbers_only = np.zeros(len(truth))
-    for group in sorted(set(groups)):
-        held = groups == group
-        fitted = fit_logistic(columns[~held], truth[~held], numbers, meta["fit"]["l2"])
-        numbers_only[held] = fitted.logits(columns[held])
+    numbers_only = cross_validated(data, model.numbers, meta["fit"]["l2"])
+    numbers_only = np.log(numbers_only / (1 - numbers_only))
     photos = torch.tensor(
         np.stack([letterboxed(images / label.file, args.side) for label in data.labels])
     )

@@ -30,13 +30,13 @@ from image_review.models import MODELS
 PAD_LEVEL = 128  # the grey the letterbox is padded with (0 after normalising)
 
 
-def letterbox(bgr: np.ndarray, side: int) -> np.ndarray:
-    """The photo shrunk to fit a side x side square (area averaging), centred on grey."""
+def letterbox(bgr: np.ndarray, side: int, pad: int = PAD_LEVEL) -> np.ndarray:
+    """The photo shrunk to fit a side x side square (area averaging), centred on `pad`."""
     h, w = bgr.shape[:2]
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-    out = np.full((side, side, 3), PAD_LEVEL, np.uint8)
+    out = np.full((side, side, 3), pad, np.uint8)
     top, left = (side - size[1]) // 2, (side - size[0]) // 2
     out[top : top + size[1], left : left + size[0]] = small
     return out
