@@ -38,6 +38,7 @@ from image_review.photo_checks import (
 from image_review.policy import DEFAULT_POLICY, Policy
 
 SOFT_FALSE = 0.06  # possibly blurry: at most this share of sharp photos (the target is 8%)
+DIM_FALSE = 0.015  # possibly too dark: at most this share of normal photos (the target is 2%)
 EXPOSURE_MARGIN = 10  # grey levels between the most extreme good photo and a limit
 DARK_P50_MARGIN = 5  # the same for the median, which sits closer to black
 SOFTNESS_STEP = 0.05  # softness limits in these steps
@@ -132,6 +133,23 @@ def _blur_check(code: str, fires: Callable[[str | None], bool], limit: Callable)
     )
 
 
+def _dark_check(code: str, fires: Callable[[str | None], bool], limit: Callable) -> Check:
+    """An underexposure check: photos labelled dark should get it, normal and bright not."""
+
+    def finding(m: dict, policy: Policy) -> bool:
+        dark = dark_verdict(m["exposure"], policy)
+        return fires(dark[0] if dark else None)
+
+    return Check(
+        code,
+        lambda label: label.exposure == "dark",
+        lambda label: label.exposure in ("normal", "bright"),
+        finding,
+        lambda m: m["exposure"]["p90"],
+        limit,
+    )
+
+
 def _bright_check(code: str, fires: Callable[[str | None], bool]) -> Check:
     """An overexposure check: photos labelled bright should get it, normal and dark not."""
     return Check(
@@ -155,13 +173,15 @@ CHECKS = (
         lambda verdict: verdict is not None,
         lambda policy: f"{policy.blur_warning_softness:g}",
     ),
-    Check(
+    _dark_check(
         "too-dark",
-        lambda label: label.exposure == "dark",
-        lambda label: label.exposure in ("normal", "bright"),
-        lambda m, policy: dark_verdict(m["exposure"], policy) is not None,
-        lambda m: m["exposure"]["p90"],
+        lambda code: code == "too-dark",
         lambda policy: f"{policy.dark_p90:g}|{policy.dark_p50:g}",
+    ),
+    _dark_check(
+        "too-dark or possibly-",
+        lambda code: code is not None,
+        lambda policy: f"{policy.dark_warning_p90:g}",
     ),
     _bright_check("overexposed", lambda verdict: verdict == "overexposed"),
     _bright_check("overexposed or possibly-", lambda verdict: verdict is not None),
@@ -182,6 +202,12 @@ def _upper_limit(values: list[float], false_share: float, step: float) -> float:
     return _ceil_step(ordered[_allowed(ordered, false_share)], step)
 
 
+def _lower_limit(values: list[float], false_share: float, step: float) -> float:
+    """The largest limit (in steps) with at most `false_share` of these values under it."""
+    ordered = sorted(values)
+    return step * math.floor(ordered[_allowed(ordered, false_share)] / step)
+
+
 def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str, float]:
     """The limits the rules choose on these photos:
     - blur_error_softness (`blurry`): ERROR_MARGIN above every sharp photo's softness;
@@ -189,6 +215,8 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
     - dark_p90: EXPOSURE_MARGIN below the dimmest normal photo's brightest tenth (p90);
     - dark_p50: DARK_P50_MARGIN below the darkest median of a normal photo whose black is
       not a backdrop;
+    - dark_warning_p90 (`possibly-too-dark`): under at most DIM_FALSE of the normal
+      photos' p90 (and never under dark_p90);
     - bright_mean: EXPOSURE_MARGIN above the brightest mean of a photo not labelled bright
       that has no shadows either and no white backdrop.
     The backdrop levels and bright_p05 are fixed by design. Exposure limits are multiples
@@ -208,6 +236,11 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
         and (m["exposure"].get("white_edge") or 255) >= DEFAULT_POLICY.white_backdrop_edge
     ]
     default = DEFAULT_POLICY
+    dark_p90 = (
+        5 * math.floor(min(e["p90"] for e in normal) / 5) - EXPOSURE_MARGIN
+        if normal
+        else default.dark_p90
+    )
     return {
         "blur_error_softness": (
             _upper_limit(softnesses, 0, SOFTNESS_STEP) + ERROR_MARGIN
@@ -219,10 +252,11 @@ def choose_limits(labels: list[QualityLabel], measured: list[dict]) -> dict[str,
             if softnesses
             else default.blur_warning_softness
         ),
-        "dark_p90": (
-            5 * math.floor(min(e["p90"] for e in normal) / 5) - EXPOSURE_MARGIN
+        "dark_p90": dark_p90,
+        "dark_warning_p90": (
+            max(_lower_limit([e["p90"] for e in normal], DIM_FALSE, 5), dark_p90)
             if normal
-            else default.dark_p90
+            else default.dark_warning_p90
         ),
         "dark_p50": (
             5 * math.floor(min(lit_medians) / 5) - DARK_P50_MARGIN
@@ -363,7 +397,8 @@ def evaluate_quality(
 def quality_codes(measures: dict, policy: Policy) -> list[str]:
     """The blur and exposure findings a review gives a photo with these measures."""
     codes = [blur_verdict(measures, policy)]
-    codes.append("too-dark" if dark_verdict(measures["exposure"], policy) else None)
+    dark = dark_verdict(measures["exposure"], policy)
+    codes.append(dark[0] if dark else None)
     codes.append(bright_verdict(measures["exposure"], policy))
     return [code for code in codes if code]
 

@@ -120,7 +120,8 @@ def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
 @check("low-information")
 def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
     m = photo.measures
-    if m["entropy"] >= policy.min_entropy or dark_verdict(m["exposure"], policy):
+    dark = dark_verdict(m["exposure"], policy)
+    if m["entropy"] >= policy.min_entropy or (dark and dark[0] == "too-dark"):
         return []  # a dark photo is too dark, not flat
     return _finding(
         photo,
@@ -134,28 +135,38 @@ def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
     )
 
 
-@check("too-dark")
+@check("too-dark", "possibly-too-dark")
 def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    """Dark by its brightest tenth (`p90`) or by its median (`p50`): the finding shows the
+    """Dark by its brightest tenth (`p90`) or by its median (`p50`): an error under the
+    error's limits, a warning when only the brightest tenth is dim. The finding shows the
     level that told, against its limit."""
     exposure = photo.measures["exposure"]
     dark = dark_verdict(exposure, policy)
     if dark is None:
         return []
-    limit = policy.dark_p90 if dark == "p90" else policy.dark_p50
-    messages = {
-        "p90": _(
+    code, level = dark
+    if code == "possibly-too-dark":
+        message = _(
+            "may be too dark: the brightest tenth of the photo is under {limit:g} of 255 "
+            "({p90:.0f}; estimate, a reviewer will look); if the product looks dim, retake "
+            "it in more light"
+        )
+        limit = policy.dark_warning_p90
+    elif level == "p90":
+        message = _(
             "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
             "({p90:.0f}); retake it in more light or with the flash"
-        ),
-        "p50": _(
+        )
+        limit = policy.dark_p90
+    else:
+        message = _(
             "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
             "lamp or window in it does not light the product; retake it in more light "
             "or with the flash"
-        ),
-    }
-    message = messages[dark].format(limit=limit, **{dark: exposure[dark]})
-    return _finding(photo, "too-dark", message, exposure[dark], limit)
+        )
+        limit = policy.dark_p50
+    text = message.format(limit=limit, **{level: exposure[level]})
+    return _finding(photo, code, text, exposure[level], limit)
 
 
 @check("overexposed", "possibly-overexposed")
@@ -337,16 +348,20 @@ def softness(detail: float, edge_width: float) -> float:
     return edge_width / max(detail, DETAIL_FLOOR) ** 0.5
 
 
-def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:
-    """Which sign of a dark photo it shows: `p90` when even its brightest tenth is dim (a
-    lit screen or a lit subject filling a tenth of the frame lifts that); `p50` when half
-    of it is near black, even with lamps or windows in it, unless that black ends in a
-    step up to a lit subject (a black backdrop); else None."""
+def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> tuple[str, str] | None:
+    """The finding a dark photo gets and the level that tells it: `too-dark` by `p90` when
+    even its brightest tenth is dim (a lit screen or a lit subject filling a tenth of the
+    frame lifts that), or by `p50` when half of it is near black, even with lamps or
+    windows in it, unless that black ends in a step up to a lit subject (a black
+    backdrop); `possibly-too-dark` by `p90` when the brightest tenth is only somewhat dim
+    (a dim room, or a black product on a dark table, look alike); else None."""
     if exposure["p90"] < policy.dark_p90:
-        return "p90"
+        return "too-dark", "p90"
     black_backdrop = (exposure.get("black_edge") or 0) >= policy.black_backdrop_edge
     if exposure.get("p50", 255) < policy.dark_p50 and not black_backdrop:
-        return "p50"
+        return "too-dark", "p50"
+    if exposure["p90"] < policy.dark_warning_p90:
+        return "possibly-too-dark", "p90"
     return None
 
 

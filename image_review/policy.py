@@ -53,6 +53,7 @@ class Policy:
     dark_p90: float = 60.0  # too dark when even the brightest tenth is below this level,
     dark_p50: float = 15.0  # or when half the photo is below this level ...
     black_backdrop_edge: float = 60.0  # ... unless that black ends in a step up to this level
+    dark_warning_p90: float = 85.0  # possibly too dark (a warning) when p90 is below this
     bright_mean: float = 180.0  # washed out when the mean luminance is above this ...
     bright_p05: float = 80.0  # ... and even the darkest 5% are above this (no shadows left),
     white_backdrop_edge: float = 185.0  # unless the white ends in a step down to this level

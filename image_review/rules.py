@@ -44,6 +44,7 @@ _RULES = (
     Rule("blurry", "error", "estimate", TOOL, "softer than every sharp photo: no crisp edge"),
     Rule("possibly-blurry", "warning", "estimate", TOOL, "soft edges: a reviewer will look"),
     Rule("too-dark", "error", "estimate", TOOL, "the brightest tenth dim, or half near black"),
+    Rule("possibly-too-dark", "warning", "estimate", TOOL, "the brightest tenth rather dim"),
     Rule("overexposed", "error", "estimate", TOOL, "washed out, the subject blown to white"),
     Rule("possibly-overexposed", "warning", "estimate", TOOL, "bright with no shadows: pale?"),
     Rule("low-information", "error", "estimate", TOOL, "the photo is nearly one flat colour"),

@@ -36,6 +36,7 @@ def test_limits_are_chosen_from_the_good_photos_with_a_margin():
     assert limits["blur_warning_softness"] == round(math.ceil(third / 0.05) * 0.05, 3)
     assert limits["dark_p90"] == 90  # the dimmest normal photo's p90 is 100, less 10
     assert limits["dark_p50"] == 55  # its darkest median is 60, less 5
+    assert limits["dark_warning_p90"] == 100  # at most 1.5% of 40 (none) under it
     # No photo without shadows that is not labelled bright: nothing to keep clear of.
     assert limits["bright_mean"] == DEFAULT_POLICY.bright_mean
 
@@ -115,7 +116,7 @@ def test_grouped_cross_validation_on_the_real_quality_photos():
     result = evaluate_quality(
         [DATASETS / "quality-dev" / "labels.csv", DATASETS / "screen-dev" / "blur_labels.csv"]
     )
-    blurry, any_blur, dark, _, any_bright = result.cross_validated
+    blurry, any_blur, dark, any_dark, _, any_bright = result.cross_validated
     sharp_of_screen_dev = blurry.counts(lambda label: label.source == "blur_labels.csv")
     assert sharp_of_screen_dev[2] == 0  # no error on the sharp photos the old check failed
     assert blurry.counts()[2] <= 0.01 * blurry.counts()[3]
@@ -124,5 +125,7 @@ def test_grouped_cross_validation_on_the_real_quality_photos():
     assert any_blur.counts()[0] >= 0.65 * any_blur.counts()[1]
     caught, dark_photos, false, others = dark.counts(lambda label: label.source == "labels.csv")
     assert caught >= 0.8 * dark_photos and false <= 0.02 * others
+    caught, dark_photos, false, others = any_dark.counts()
+    assert caught >= 0.8 * dark_photos and false <= 0.025 * others  # the warning too
     caught, bright_photos, false, _ = any_bright.counts()
     assert caught >= 0.7 * bright_photos and false == 0
