@@ -5,6 +5,7 @@ Needs the `serve` extra (Starlette and uvicorn): pip install 'image-review[serve
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import webbrowser
@@ -26,8 +27,19 @@ class Server:
     _server: Any
     _listener: socket.socket
 
-    def run(self) -> None:
-        self._server.run(sockets=[self._listener])
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve until stopped; `ready` is called once the server accepts connections and
+        handles Ctrl-C itself (a Ctrl-C before that could land inside the event loop's
+        construction, which Python reports with a traceback)."""
+        asyncio.run(self._serve(ready))
+
+    async def _serve(self, ready: Callable[[], None] | None) -> None:
+        serving = asyncio.ensure_future(self._server.serve(sockets=[self._listener]))
+        while not (self._server.started or serving.done()):
+            await asyncio.sleep(0.01)
+        if ready is not None and not serving.done():
+            ready()
+        await serving
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -71,7 +83,10 @@ def serve(
 ) -> None:
     """Serve FOLDER until Ctrl-C; `announce` is given the address once it listens."""
     server = local_server(folder, profile, policy, port, screen, strict)
-    announce(server.address)
-    if open_browser:
-        webbrowser.open(server.address)
-    server.run()
+
+    def ready() -> None:
+        announce(server.address)
+        if open_browser:
+            webbrowser.open(server.address)
+
+    server.run(ready)
