@@ -33,7 +33,7 @@ from screen_backbone import line, network  # needs PyTorch: it says so and exits
 
 from image_review.evaluate import cross_validated, load_screen_data, read_labels, read_outlines
 from image_review.imaging import decode, sniff_format
-from image_review.measures.screen import _ordered, analyse
+from image_review.measures.screen import _ordered, _upright, analyse
 from image_review.models import JoinedModel, load_model
 from image_review.models.convnet import network_input
 
@@ -48,14 +48,6 @@ def size_of(quad: np.ndarray) -> tuple[int, int]:
     width = max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]), 16)
     height = max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1]), 16)
     return int(width), int(height)
-
-
-def rectified(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The quad's content, warped to an upright rectangle of its own size."""
-    width, height = size_of(quad)
-    quad = _ordered(quad).astype(np.float32)
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    return cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, corners), (width, height))
 
 
 def piece(rng: np.random.Generator, photos: list[np.ndarray]) -> np.ndarray:
@@ -153,7 +145,7 @@ def dark_copy(rng, image: np.ndarray, quad: np.ndarray, photos: list) -> np.ndar
 def copies(rng, photos: list, dark: list, lit: list, lit_count: int, dark_count: int):
     """The counterfactual copies of these photos (inputs, labels): `dark` and `lit` hold
     each photo's dark-screen quad and lit-screen outline, or None."""
-    screens = [rectified(p, q) for p, q in zip(photos, lit, strict=True) if q is not None]
+    screens = [_upright(p, q) for p, q in zip(photos, lit, strict=True) if q is not None]
     inputs, labels = [], []
     for photo, dark_quad, lit_quad in zip(photos, dark, lit, strict=True):
         if dark_quad is not None:

@@ -32,7 +32,7 @@ from image_review.measures.quality import measure_quality
 from image_review.photo_checks import (
     blur_verdict,
     bright_verdict,
-    dark_verdict,
+    dark_code,
     measured_softness,
 )
 from image_review.policy import DEFAULT_POLICY, Policy
@@ -136,15 +136,11 @@ def _blur_check(code: str, fires: Callable[[str | None], bool], limit: Callable)
 def _dark_check(code: str, fires: Callable[[str | None], bool], limit: Callable) -> Check:
     """An underexposure check: photos labelled dark should get it, normal and bright not."""
 
-    def finding(m: dict, policy: Policy) -> bool:
-        dark = dark_verdict(m["exposure"], policy)
-        return fires(dark[0] if dark else None)
-
     return Check(
         code,
         lambda label: label.exposure == "dark",
         lambda label: label.exposure in ("normal", "bright"),
-        finding,
+        lambda m, policy: fires(dark_code(m["exposure"], policy)),
         lambda m: m["exposure"]["p90"],
         limit,
     )
@@ -397,8 +393,7 @@ def evaluate_quality(
 def quality_codes(measures: dict, policy: Policy) -> list[str]:
     """The blur and exposure findings a review gives a photo with these measures."""
     codes = [blur_verdict(measures, policy)]
-    dark = dark_verdict(measures["exposure"], policy)
-    codes.append(dark[0] if dark else None)
+    codes.append(dark_code(measures["exposure"], policy))
     codes.append(bright_verdict(measures["exposure"], policy))
     return [code for code in codes if code]
 

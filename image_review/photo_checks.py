@@ -120,8 +120,7 @@ def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
 @check("low-information")
 def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
     m = photo.measures
-    dark = dark_verdict(m["exposure"], policy)
-    if m["entropy"] >= policy.min_entropy or (dark and dark[0] == "too-dark"):
+    if m["entropy"] >= policy.min_entropy or dark_code(m["exposure"], policy) == "too-dark":
         return []  # a dark photo is too dark, not flat
     return _finding(
         photo,
@@ -363,6 +362,12 @@ def dark_verdict(exposure: dict[str, float | None], policy: Policy) -> tuple[str
     if exposure["p90"] < policy.dark_warning_p90:
         return "possibly-too-dark", "p90"
     return None
+
+
+def dark_code(exposure: dict[str, float | None], policy: Policy) -> str | None:
+    """The code of the dark finding a photo gets (`dark_verdict`), or None."""
+    verdict = dark_verdict(exposure, policy)
+    return verdict[0] if verdict else None
 
 
 def bright_verdict(exposure: dict[str, float | None], policy: Policy) -> str | None:

@@ -15,7 +15,7 @@ from image_review.measures.quality import (
     measure_quality,
     working_copy,
 )
-from image_review.photo_checks import blur_verdict, bright_verdict, dark_verdict
+from image_review.photo_checks import blur_verdict, bright_verdict, dark_code, dark_verdict
 from image_review.policy import DEFAULT_POLICY
 
 QUALITY = ROOT / "fixtures" / "images" / "quality"
@@ -145,9 +145,8 @@ def exposure_of(gray: np.ndarray) -> dict[str, float]:
     return measure_quality(gray)["exposure"]
 
 
-def dark_code(values: dict) -> str | None:
-    verdict = dark_verdict(values, DEFAULT_POLICY)
-    return verdict[0] if verdict else None
+def dark_finding(values: dict) -> str | None:
+    return dark_code(values, DEFAULT_POLICY)
 
 
 def test_a_dark_room_with_a_lamp_is_dark():
@@ -155,14 +154,14 @@ def test_a_dark_room_with_a_lamp_is_dark():
     cv2.circle(room, (800, 200), 130, 255, -1)  # the lamp: 7% of the frame, with its glow
     values = exposure_of(cv2.GaussianBlur(room, (0, 0), 8))
     assert values["p95"] >= 90  # the old rule (mean < 40 and p95 < 90) let this pass
-    assert dark_code(values) == "too-dark"
+    assert dark_finding(values) == "too-dark"
 
 
 def test_a_lit_screen_in_a_dark_room_is_not_dark():
     room = np.clip(15 + 5 * natural_texture(768, 1024, 4), 0, 255).astype(np.uint8)
     screen = np.clip(170 + 40 * natural_texture(300, 420, 5), 0, 255).astype(np.uint8)
     room[230:530, 300:720] = screen  # a laptop screen filling 16% of the frame
-    assert dark_code(exposure_of(room)) is None
+    assert dark_finding(exposure_of(room)) is None
 
 
 def test_a_dim_photo_may_be_too_dark_but_does_not_fail():
@@ -171,8 +170,8 @@ def test_a_dim_photo_may_be_too_dark_but_does_not_fail():
     dim = np.clip(48 + 14 * natural_texture(768, 1024, 9), 0, 255).astype(np.uint8)
     values = exposure_of(dim)
     assert DEFAULT_POLICY.dark_p90 <= values["p90"] < DEFAULT_POLICY.dark_warning_p90
-    assert dark_code(values) == "possibly-too-dark"
-    assert dark_code(exposure_of(cv2.add(dim, 40))) is None  # a little more light: fine
+    assert dark_finding(values) == "possibly-too-dark"
+    assert dark_finding(exposure_of(cv2.add(dim, 40))) is None  # a little more light: fine
 
 
 def test_a_high_key_product_shot_on_white_is_not_washed_out():
