@@ -329,7 +329,7 @@ def _unnamed_line(result: ScreenEvaluation) -> str:
     limit = DEFAULT_POLICY.screen_unnamed_probability
     chosen, lit, all_lit = result.passing_unnamed(limit)
     return (
-        f"unnamed photos counted (probability >= {limit:.2f}, screen_unnamed_probability): "
+        f"unnamed photos counted (probability >= {limit:g}, screen_unnamed_probability): "
         f"{chosen}, of them lit {lit} (precision {lit / max(chosen, 1):.3f}, target >= 0.98; "
         f"{chosen - lit} false PASS), {lit / max(all_lit, 1):.1%} of lit screens"
     )
