@@ -7,6 +7,8 @@ re-judge reads from a manifest) with the policy and the profile.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from image_review.i18n import _, current_language, ngettext
 from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
@@ -213,7 +215,7 @@ def _screen_requirement(
     unsure one is a warning; one the model is confident is dark (`off`) fails, unless the
     seller confirmed it. With none named, a product photo passes only when its lit screen
     is near-certain (screen_unnamed_probability); a less sure one is a warning that asks to
-    name the photo, and no lit screen at all fails."""
+    name the photo, and no lit screen at all fails (naming the likeliest unsure photo)."""
     if not has_screen:
         why = (
             _("the product has no screen")
@@ -238,7 +240,7 @@ def _screen_requirement(
         best = max(_lit_probability(p) for p in lit)
         message = _(
             "{view}: {files} may show it, but an unnamed photo counts only when the estimate "
-            "is near-certain ({probability:.0%} lit, counted from {limit:.0%}); name the photo "
+            "is near-certain ({probability:.1%} lit, counted from {limit:.1%}); name the photo "
             "that shows the screen switched on (for example screen-on.jpg, or screen_on in "
             "submission.toml)"
         ).format(
@@ -249,7 +251,45 @@ def _screen_requirement(
         )
         findings.append(Finding("screen-unnamed", message, related=[p.file for p in lit]))
         return Requirement(SCREEN_ON, "warn", [p.file for p in lit], message)
+    unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
+    if unsure:
+        return _screen_unconfirmed(max(unsure, key=_lit_probability), profile, findings)
     return _screen_missing(profile, [], findings)
+
+
+def _may_be_lit(photo: PhotoResult, profile: Profile, policy: Policy) -> bool:
+    """A usable product photo whose screen the model could not judge either way, and thinks
+    may well be lit (screen_hint_probability)."""
+    return (
+        photo.usable
+        and screen_state(photo) == "uncertain"
+        and profile.is_product(photo.view)
+        and _lit_probability(photo) >= policy.screen_hint_probability
+    )
+
+
+def _screen_unconfirmed(
+    likeliest: PhotoResult, profile: Profile, findings: list[Finding]
+) -> Requirement:
+    """The failed requirement when no photo is named and none is detected lit, but some are
+    unsure: the seller may have photographed the screen on without naming the photo, so the
+    advice names the likeliest photo, and the name that would say it shows the screen on,
+    before asking for a new one."""
+    lang = current_language()
+    path = PurePosixPath(likeliest.file)
+    message = _(
+        "{view}: no photo was confirmed to show a lit screen (the likeliest, {file}, is "
+        "{probability:.0%} lit by the estimate); if it shows the screen switched on, say so in "
+        "its name ({renamed}) or with screen_on in submission.toml, else {how}"
+    ).format(
+        view=profile.screen.label(lang),
+        file=likeliest.file,
+        probability=_lit_probability(likeliest),
+        renamed=path.with_stem(f"{path.stem}_screen-on"),
+        how=profile.screen.how(lang),
+    )
+    findings.append(Finding("screen-on-missing", message, related=[likeliest.file]))
+    return Requirement(SCREEN_ON, "fail", [], message)
 
 
 def _screen_missing(

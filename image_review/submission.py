@@ -335,11 +335,13 @@ def _from_words(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
     view, else the file name."""
     parts = PurePosixPath(rel).parts
     stem = PurePosixPath(rel).stem
+    named_on = parse_name(stem, profile).screen_on  # "screen on" in the file name counts too
     ambiguous: tuple[str, ...] = ()
     for name, source in [*((d, "folder") for d in reversed(parts[:-1])), (stem, "filename")]:
         meaning = parse_name(name, profile)
         if meaning.view is not None:
-            return Assignment(meaning.view, source, screen_label=meaning.screen_on), None
+            screen_label = meaning.screen_on or named_on
+            return Assignment(meaning.view, source, screen_label=screen_label), None
         if meaning.side_number is not None:
             return Assignment(UNASSIGNED, source), meaning.side_number
         ambiguous = ambiguous or meaning.ambiguous

@@ -220,8 +220,32 @@ def test_an_unnamed_photo_proves_the_screen_on_only_when_near_certain(phone_with
     requirement = screen_requirement(unsure)
     assert requirement.status == "warn" and "name the photo" in requirement.message
     assert ("screen-unnamed", None) in codes_by_file(unsure)
-    assert f"{probability:.0%}" in requirement.message
+    assert f"{probability:.1%} lit, counted from {probability + 1e-3:.1%}" in requirement.message
     assert unsure.verdict() == "pass" and unsure.verdict(strict=True) == "fail"
+
+
+def test_an_unsure_unnamed_photo_is_named_in_the_failure_with_its_estimate(phone_with):
+    """No photo named and none detected lit, but a lit dark-mode menu left unnamed is
+    unsure: the failure points at it (renaming it lets the named photo decide) instead of
+    only asking for a new photo of the screen on."""
+    folder = phone_with("dark_mode_on.jpg", "IMG_0009.jpg")
+    result = review(folder, screen="yes")
+    screen = next(p for p in result.photos if p.file == "IMG_0009.jpg").measures["screen"]
+    assert screen["state"] == "uncertain"
+    requirement = screen_requirement(result)
+    assert requirement.status == "fail" and result.verdict() == "fail"
+    assert f"the likeliest, IMG_0009.jpg, is {screen['probability']:.0%} lit" in (
+        requirement.message
+    )
+    assert "say so in its name (IMG_0009_screen-on.jpg)" in requirement.message
+    finding = next(f for f in result.all_findings() if f.code == "screen-on-missing")
+    assert finding.related == ["IMG_0009.jpg"]
+    above = dataclasses.replace(
+        DEFAULT_POLICY, screen_hint_probability=screen["probability"] + 0.01
+    )
+    assert "no photo shows a lit screen" in screen_requirement(review(folder, above, "yes")).message
+    (folder / "IMG_0009.jpg").rename(folder / "IMG_0009_screen-on.jpg")  # as advised
+    assert screen_requirement(review(folder, screen="yes")).status == "warn"
 
 
 def test_a_lit_photo_left_unnamed_does_not_rescue_the_named_one(phone_with):

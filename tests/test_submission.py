@@ -80,6 +80,14 @@ def test_folder_names_win_over_file_names(tmp_path):
     assert views["IMG_2.jpg"] == ("unassigned", "none")
 
 
+def test_a_file_name_saying_screen_on_counts_inside_a_view_folder(tmp_path):
+    make(tmp_path, ["front/IMG_1_screen-on.jpg", "front/IMG_2.jpg"])
+    assigned, _ = assign_views(discover(tmp_path).photos, None)
+    on, plain = assigned["front/IMG_1_screen-on.jpg"], assigned["front/IMG_2.jpg"]
+    assert (on.view, on.source, on.screen_label) == ("front", "folder", True)
+    assert (plain.view, plain.screen_label) == ("front", False)
+
+
 def test_generic_sides_fill_the_free_side_slots_in_order(tmp_path):
     make(tmp_path, ["front.jpg", "side1.jpg", "side2.jpg", "side3.jpg", "side4.jpg"])
     views = views_of(tmp_path)
