@@ -285,14 +285,15 @@ def screen_defects(photo: PhotoResult, policy: Policy) -> list[Finding]:
         ).format(file=photo.file, share=screen["glare_share"])
         limit = policy.screen_glare_share
         found.append(Finding("screen-glare", message, photo.file, screen["glare_share"], limit))
-    if screen["unevenness"] > policy.screen_unevenness:
+    spread = screen.get("unevenness")  # absent when the screen shows no flat page
+    if spread is not None and spread > policy.screen_unevenness:
         message = _(
             "{file}: the lit screen is strongly uneven (estimate {unevenness:.2f}); "
             "check for dimming or backlight bleed, which the Renewed quality policy "
             "rejects"
-        ).format(file=photo.file, unevenness=screen["unevenness"])
+        ).format(file=photo.file, unevenness=spread)
         limit = policy.screen_unevenness
-        found.append(Finding("screen-uneven", message, photo.file, screen["unevenness"], limit))
+        found.append(Finding("screen-uneven", message, photo.file, spread, limit))
     return found
 
 

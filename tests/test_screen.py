@@ -10,7 +10,7 @@ from image_review.cli import cli
 from image_review.evaluate import LabelsError, evaluate_screen, overlap, read_labels, read_outlines
 from image_review.imaging import decode
 from image_review.measures import screen as screen_module
-from image_review.measures.screen import measure_screen, outline
+from image_review.measures.screen import measure_screen, outline, unevenness
 from image_review.models import load_model
 from image_review.policy import DEFAULT_POLICY
 
@@ -106,7 +106,23 @@ def test_the_quad_sits_on_the_lit_screen():
     assert 390 < cx < 634 and 152 < cy < 624
     area = cv2.contourArea(quad.reshape(-1, 1, 2))
     assert 0.6 * 244 * 472 < area < 1.3 * 244 * 472
-    assert {"inside_median", "bezel_median", "glare_share", "unevenness"} <= set(screen)
+    assert {"inside_median", "bezel_median", "glare_share"} <= set(screen)
+
+
+def test_unevenness_is_measured_on_a_flat_page_and_not_on_a_picture():
+    """A white page whose lower third is dimmed is uneven backlight; a picture on the
+    screen varies by design, so its light is not judged (None) rather than called uneven."""
+    quad = np.float32([[20, 20], [200, 20], [200, 140], [20, 140]])
+    page = np.full((160, 220), 235, np.uint8)
+    page[40:130:12, 30:190] = 40  # rows of text
+    dimmed = page.copy()
+    dimmed[100:141] = (dimmed[100:141] * 0.3).astype(np.uint8)
+    assert unevenness(page, quad) < 0.1
+    assert unevenness(dimmed, quad) > DEFAULT_POLICY.screen_unevenness
+    y, x = np.mgrid[0:160, 0:220]
+    picture = (128 + 100 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.uint8)
+    picture[100:141] //= 3  # dark ground under a bright sky
+    assert unevenness(picture, quad) is None
 
 
 def test_the_manifest_keeps_the_models_inputs_so_it_can_be_scored_again():
