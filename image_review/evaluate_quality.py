@@ -133,28 +133,35 @@ def _blur_check(code: str, fires: Callable[[str | None], bool], limit: Callable)
     )
 
 
-def _dark_check(code: str, fires: Callable[[str | None], bool], limit: Callable) -> Check:
-    """An underexposure check: photos labelled dark should get it, normal and bright not."""
-
+def _exposure_check(
+    code: str,
+    labelled: str,
+    verdict: Callable[[dict, Policy], str | None],
+    value: str,
+    fires: Callable[[str | None], bool],
+    limit: Callable,
+) -> Check:
+    """An exposure check: photos labelled `labelled` (dark or bright) should get it, the
+    others (every label is normal, dark or bright) not; `value` is the exposure level shown."""
     return Check(
         code,
-        lambda label: label.exposure == "dark",
-        lambda label: label.exposure in ("normal", "bright"),
-        lambda m, policy: fires(dark_code(m["exposure"], policy)),
-        lambda m: m["exposure"]["p90"],
+        lambda label: label.exposure == labelled,
+        lambda label: label.exposure != labelled,
+        lambda m, policy: fires(verdict(m["exposure"], policy)),
+        lambda m: m["exposure"][value],
         limit,
     )
 
 
+def _dark_check(code: str, fires: Callable[[str | None], bool], limit: Callable) -> Check:
+    """An underexposure check, shown by the brightest tenth (p90)."""
+    return _exposure_check(code, "dark", dark_code, "p90", fires, limit)
+
+
 def _bright_check(code: str, fires: Callable[[str | None], bool]) -> Check:
-    """An overexposure check: photos labelled bright should get it, normal and dark not."""
-    return Check(
-        code,
-        lambda label: label.exposure == "bright",
-        lambda label: label.exposure in ("normal", "dark"),
-        lambda m, policy: fires(bright_verdict(m["exposure"], policy)),
-        lambda m: m["exposure"]["mean"],
-        lambda policy: f"{policy.bright_mean:g}",
+    """An overexposure check, shown by the mean level."""
+    return _exposure_check(
+        code, "bright", bright_verdict, "mean", fires, lambda policy: f"{policy.bright_mean:g}"
     )
 
 

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import EXAMPLES
+from fit_screen_model import SURE_FALSE, choose_bands
 
 from image_review.imaging import decode
 from image_review.measures.screen import analyse, band_state
@@ -140,8 +141,6 @@ def test_the_sure_band_keeps_a_margin_over_the_hardest_photos_without_a_lit_scre
     """Counted, precision 0.98 would put the band just above the two highest photos without
     a lit screen; the tail estimate puts it where few such photos are expected at all, and
     it moves up when that tail is heavier."""
-    from fit_screen_model import SURE_FALSE, choose_bands
-
     rng = np.random.default_rng(0)
     not_lit = 1 / (1 + np.exp(-rng.normal(-1.5, 1.4, 300)))
     not_lit[:2] = 0.955  # two hard cases, as on screen-dev (a glossy cover, a carton)
