@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import os
 import signal
 import threading
@@ -32,6 +33,9 @@ WORKER_ENVIRONMENT = {
     "MKL_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
 }
+# The loggers that print tracebacks of their own while a cluster shuts down mid-task (a
+# callback of distributed's, run by tornado's event loop, can fail on a cancelled future).
+SHUTDOWN_LOGGERS = ("distributed", "tornado", "asyncio")
 # What a worker imports, once, in the fork server the local workers are forked from.
 WORKER_IMPORTS = ["distributed", "image_review.job", "cv2"]
 LOCAL_WORKER_CONFIG = {
@@ -114,6 +118,13 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _hush_shutdown() -> None:
+    """Once the user has interrupted the batch, the cluster's shutdown noise is not shown:
+    the batch says itself what was kept."""
+    for name in SHUTDOWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 @contextlib.contextmanager
 def client_for(scheduler: str) -> Iterator[Any]:
     """A client of the cluster at `scheduler` (tcp://host:port), or of a LocalCluster of N
@@ -149,7 +160,11 @@ def rows(jobs: list, settings: tuple, scheduler: str) -> Iterator[Iterator[dict[
     """An engine's interface (see pool_engine.rows): the rows of the jobs as they finish,
     from the cluster at `scheduler`."""
     with client_for(scheduler) as client:
-        yield run_on_dask(jobs, settings, client)
+        try:
+            yield run_on_dask(jobs, settings, client)
+        except KeyboardInterrupt:  # Ctrl-C where the rows are used: the cluster closes next
+            _hush_shutdown()
+            raise
 
 
 def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, Any]]:
@@ -179,6 +194,9 @@ def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, 
             next_job = next(queue, None)
             if next_job is not None:
                 submit(next_job)
+    except (KeyboardInterrupt, GeneratorExit):  # Ctrl-C here, or where the rows are used
+        _hush_shutdown()
+        raise
     finally:
         if in_flight:
             client.cancel(list(in_flight))
