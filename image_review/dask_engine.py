@@ -160,11 +160,14 @@ def rows(jobs: list, settings: tuple, scheduler: str) -> Iterator[Iterator[dict[
     """An engine's interface (see pool_engine.rows): the rows of the jobs as they finish,
     from the cluster at `scheduler`."""
     with client_for(scheduler) as client:
+        finished = run_on_dask(jobs, settings, client)
         try:
-            yield run_on_dask(jobs, settings, client)
+            yield finished
         except KeyboardInterrupt:  # Ctrl-C where the rows are used: the cluster closes next
             _hush_shutdown()
             raise
+        finally:
+            finished.close()  # its unfinished tasks cancelled while the client is open
 
 
 def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, Any]]:
