@@ -121,8 +121,10 @@ def _ctrl_c_ignored() -> Iterator[None]:
 def _hush_shutdown() -> None:
     """Once the user has interrupted the batch, the cluster's shutdown noise is not shown:
     the batch says itself what was kept."""
+    known = list(logging.root.manager.loggerDict)  # distributed sets levels on some children
     for name in SHUTDOWN_LOGGERS:
-        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        for logger in [name, *(k for k in known if k.startswith(name + "."))]:
+            logging.getLogger(logger).setLevel(logging.CRITICAL + 1)
 
 
 @contextlib.contextmanager
