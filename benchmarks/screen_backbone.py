@@ -176,18 +176,17 @@ class EfficientNetLite0(nn.Module):
     def __init__(self, weights: Path, blocks: int = 16) -> None:
         super().__init__()
         state = torch.load(weights, map_location="cpu", weights_only=True)
+        kept = {  # the classifier and its head convolution left out
+            key.replace(".", "/"): value.float()
+            for key, value in state.items()
+            if not key.startswith(("_fc", "_conv_head", "_bn1")) and "num_batches" not in key
+        }
         self.weights = nn.ParameterDict(
-            {
-                key.replace(".", "/"): nn.Parameter(value.float())
-                for key, value in state.items()
-                if not key.startswith(("_fc", "_conv_head", "_bn1"))
-                and "running" not in key
-                and "num_batches" not in key
-            }
+            {key: nn.Parameter(value) for key, value in kept.items() if "running" not in key}
         )
-        for key, value in state.items():
-            if "running" in key:
-                self.register_buffer(key.replace(".", "/"), value.float())
+        for key, value in kept.items():
+            if "running" in key:  # batch norm's statistics stay fixed
+                self.register_buffer(key, value)
         self.blocks = blocks
 
     def _normed(self, x: torch.Tensor, prefix: str) -> torch.Tensor:

@@ -119,8 +119,8 @@ def _ctrl_c_ignored() -> Iterator[None]:
 
 
 def _hush_shutdown() -> None:
-    """Once the user has interrupted the batch, the cluster's shutdown noise is not shown:
-    the batch says itself what was kept."""
+    """Once the batch stops early (Ctrl-C), the cluster's shutdown noise is not shown: the
+    batch says itself what was kept."""
     known = list(logging.root.manager.loggerDict)  # distributed sets levels on some children
     for name in SHUTDOWN_LOGGERS:
         for logger in [name, *(k for k in known if k.startswith(name + "."))]:
@@ -165,11 +165,8 @@ def rows(jobs: list, settings: tuple, scheduler: str) -> Iterator[Iterator[dict[
         finished = run_on_dask(jobs, settings, client)
         try:
             yield finished
-        except KeyboardInterrupt:  # Ctrl-C where the rows are used: the cluster closes next
-            _hush_shutdown()
-            raise
-        finally:
-            finished.close()  # its unfinished tasks cancelled while the client is open
+        finally:  # its unfinished tasks cancelled (and the noise hushed) while the client is open
+            finished.close()
 
 
 def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, Any]]:
@@ -199,7 +196,7 @@ def run_on_dask(jobs: list, settings: tuple, client: Any) -> Iterator[dict[str, 
             next_job = next(queue, None)
             if next_job is not None:
                 submit(next_job)
-    except (KeyboardInterrupt, GeneratorExit):  # Ctrl-C here, or where the rows are used
+    except (KeyboardInterrupt, GeneratorExit):  # Ctrl-C here, or closed early by rows()
         _hush_shutdown()
         raise
     finally:
