@@ -50,6 +50,7 @@ from image_review.models.convnet import letterbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import train_screen_network as network  # needs PyTorch: it says so and exits
+from build_screen_backbone import EfficientNetLite0, pooled, same_padding
 
 torch, F, nn = network.torch, network.F, network.nn
 OUTPUT = "tower_0/extern1/hard_swish/mul_1"  # the backbone's last feature map (480 channels)
@@ -76,15 +77,6 @@ def graph_weights(model_json: Path) -> tuple[dict[str, dict], dict[str, np.ndarr
 
 def _attr(node: dict, key: str) -> dict:
     return node.get("attr", {}).get(key, {})
-
-
-def _same_padding(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
-    """TensorFlow's SAME padding: the odd pixel goes after."""
-    pads = []
-    for size in (x.shape[3], x.shape[2]):
-        total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-        pads += [total // 2, total - total // 2]
-    return F.pad(x, pads)
 
 
 class Backbone(nn.Module):
@@ -141,7 +133,7 @@ class Backbone(nn.Module):
                 kernel, stride = self.kernels[k], int(_attr(node, "strides")["list"]["i"][1])
                 source = args[0]
                 if base64.b64decode(_attr(node, "padding")["s"]) == b"SAME":
-                    source = _same_padding(source, kernel.shape[2], stride)
+                    source = same_padding(source, kernel.shape[2], stride)
                 groups = source.shape[1] if "Depthwise" in op else 1
                 out = F.conv2d(source, kernel, self.biases[k], stride=stride, groups=groups)
                 fused = [
@@ -166,71 +158,10 @@ class Backbone(nn.Module):
         return values[OUTPUT]
 
 
-class EfficientNetLite0(nn.Module):
-    """EfficientNet-Lite0's stem and blocks (ReLU6, no squeeze-and-excite, TensorFlow's SAME
-    padding) from a state dict of the efficientnet_pytorch layout; input RGB 0..255."""
-
-    STRIDE_TWO = (1, 3, 5, 11)  # the blocks that halve the map
-    MEAN, STD = (123.7, 116.3, 103.5), (58.4, 57.1, 57.4)  # ImageNet's, in levels
-
-    def __init__(self, weights: Path, blocks: int = 16) -> None:
-        super().__init__()
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-        kept = {  # the classifier and its head convolution left out
-            key.replace(".", "/"): value.float()
-            for key, value in state.items()
-            if not key.startswith(("_fc", "_conv_head", "_bn1")) and "num_batches" not in key
-        }
-        self.weights = nn.ParameterDict(
-            {key: nn.Parameter(value) for key, value in kept.items() if "running" not in key}
-        )
-        for key, value in kept.items():
-            if "running" in key:  # batch norm's statistics stay fixed
-                self.register_buffer(key, value)
-        self.blocks = blocks
-
-    def _normed(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
-        return F.batch_norm(
-            x,
-            getattr(self, f"{prefix}/running_mean"),
-            getattr(self, f"{prefix}/running_var"),
-            self.weights[f"{prefix}/weight"],
-            self.weights[f"{prefix}/bias"],
-            eps=1e-3,
-        )
-
-    def _conv(self, x: torch.Tensor, key: str, stride: int = 1, depthwise: bool = False):
-        kernel = self.weights[key]
-        x = _same_padding(x, kernel.shape[2], stride) if kernel.shape[2] > 1 else x
-        return F.conv2d(x, kernel, stride=stride, groups=x.shape[1] if depthwise else 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.new_tensor(self.MEAN)[None, :, None, None]
-        x = (x - mean) / x.new_tensor(self.STD)[None, :, None, None]
-        x = F.relu6(self._normed(self._conv(x, "_conv_stem/weight", 2), "_bn0"))
-        for i in range(self.blocks):
-            block, stride, inner = f"_blocks/{i}", 2 if i in self.STRIDE_TWO else 1, x
-            if f"{block}/_expand_conv/weight" in self.weights:
-                inner = self._conv(inner, f"{block}/_expand_conv/weight")
-                inner = F.relu6(self._normed(inner, f"{block}/_bn0"))
-            inner = self._conv(inner, f"{block}/_depthwise_conv/weight", stride, depthwise=True)
-            inner = F.relu6(self._normed(inner, f"{block}/_bn1"))
-            inner = self._normed(
-                self._conv(inner, f"{block}/_project_conv/weight"), f"{block}/_bn2"
-            )
-            x = x + inner if inner.shape == x.shape else inner
-        return x
-
-
 def backbone_of(path: Path, blocks: int = 16) -> nn.Module:
     """The backbone in this file: a CenterNet graph (.json) or EfficientNet-Lite0 (.pth), the
     latter cut after its first `blocks` blocks."""
     return EfficientNetLite0(path, blocks) if path.suffix == ".pth" else Backbone(path)
-
-
-def pooled(maps: torch.Tensor) -> torch.Tensor:
-    """Each channel's mean and maximum over the map."""
-    return torch.cat([maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))], dim=1)
 
 
 def letterboxed(path: Path, side: int) -> np.ndarray:

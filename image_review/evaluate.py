@@ -30,7 +30,8 @@ import numpy as np
 
 from image_review.imaging import DecodeError, decode, sniff_format
 from image_review.measures.screen import NETWORK, NETWORK_INPUT, analyse, band_state, lit_quad
-from image_review.models import JoinedModel, Model, fit_logistic, load_model
+from image_review.models import BackboneOpinion, JoinedModel, Model, fit_logistic, load_model
+from image_review.models.backbone import backbone_features
 from image_review.models.convnet import load_network, photo_digest
 from image_review.policy import DEFAULT_POLICY
 
@@ -66,6 +67,7 @@ class ScreenData:
     rows: np.ndarray  # (photos, inputs)
     quads: list[np.ndarray | None]  # the lit-screen quad, as fractions of width and height
     unseen_network: np.ndarray  # each photo's network logit from a network that never saw it
+    backbone: np.ndarray  # (photos, backbone numbers): the backbone's pooled numbers
     skipped: list[str] = field(default_factory=list)
 
     @property
@@ -148,7 +150,7 @@ def overlap(quad: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
     """Decode every labelled photo (from its bytes) and compute the model's inputs."""
-    kept, rows, quads, unseen, skipped = [], [], [], [], []
+    kept, rows, quads, unseen, pooled, skipped = [], [], [], [], [], []
     names: tuple[str, ...] = ()
     networks = load_network(NETWORK)
     for label in labels:
@@ -164,17 +166,20 @@ def load_screen_data(labels: list[Label], images: Path) -> ScreenData:
         quads.append(lit_quad(seen))
         shipped = seen.features[NETWORK_INPUT]
         unseen.append(networks.unseen_logit(frame.bgr, photo_digest(data), shipped))
+        pooled.append(backbone_features(frame.bgr))
         kept.append(label)
     if not kept:
         raise LabelsError(f"{images}: none of the labelled photos could be read")
-    return ScreenData(kept, names, np.array(rows, np.float64), quads, np.array(unseen), skipped)
+    rows_array, pooled_array = np.array(rows, np.float64), np.array(pooled)
+    return ScreenData(kept, names, rows_array, quads, np.array(unseen), pooled_array, skipped)
 
 
 def cross_validated(data: ScreenData, model: Model, l2: float) -> np.ndarray:
-    """Each photo's probability from a model whose logistic part was fitted without its
-    group (leave one group out), and whose network input comes from a network that never
-    saw the photo."""
+    """Each photo's probability from a model whose logistic parts (the numbers' and the
+    backbone head's) were fitted without its group (leave one group out), and whose
+    network input comes from a network that never saw the photo."""
     numbers = model.numbers if isinstance(model, JoinedModel) else model
+    backbone = model.backbone if isinstance(model, JoinedModel) else None
     rows, truth = data.columns(numbers.features, unseen=True), data.truth
     every_input = data.columns(model.features, unseen=True)
     groups = np.array([label.group for label in data.labels])
@@ -184,12 +189,28 @@ def cross_validated(data: ScreenData, model: Model, l2: float) -> np.ndarray:
         fitted = fit_logistic(rows[~held], truth[~held], numbers.features, l2)
         scorer = replace(model, numbers=fitted) if isinstance(model, JoinedModel) else fitted
         out[held] = scorer.probabilities(every_input[held])
+        if backbone is not None:
+            names = backbone.head.features
+            head = fit_logistic(data.backbone[~held], truth[~held], names, backbone.l2)
+            out[held] = _with_backbone(out[held], data.backbone[held], replace(backbone, head=head))
     return out
+
+
+def _with_backbone(
+    probabilities: np.ndarray, pooled: np.ndarray, backbone: BackboneOpinion
+) -> np.ndarray:
+    """The probabilities once the backbone is asked where they reach its floor."""
+    asked = probabilities >= backbone.floor
+    joined = backbone.joined(probabilities, backbone.head.logits(pooled))
+    return np.where(asked, joined, probabilities)
 
 
 def shipped_probabilities(data: ScreenData, model: Model) -> np.ndarray:
     """Each photo's probability from the shipped model as it is."""
-    return model.probabilities(data.columns(model.features))
+    probabilities = model.probabilities(data.columns(model.features))
+    if isinstance(model, JoinedModel) and model.backbone is not None:
+        return _with_backbone(probabilities, data.backbone, model.backbone)
+    return probabilities
 
 
 @dataclass

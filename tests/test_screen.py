@@ -126,10 +126,32 @@ def test_unevenness_is_measured_on_a_flat_page_and_not_on_a_picture():
 
 
 def test_the_manifest_keeps_the_models_inputs_so_it_can_be_scored_again():
-    screen = screen_of("on.jpg")
+    """With the backbone's logit when it was asked (a likely lit screen), not otherwise."""
     model, _ = load_model("screen")
-    assert set(screen["features"]) == set(model.features)
-    assert model.probability(screen["features"]) == pytest.approx(screen["probability"], abs=2e-3)
+    for name, asked in (("on.jpg", True), ("off.jpg", False)):
+        screen = screen_of(name)
+        extra = {model.backbone.input} if asked else set()
+        assert set(screen["features"]) == set(model.features) | extra
+        joined = model.probability(screen["features"])
+        assert joined == pytest.approx(screen["probability"], abs=2e-3)
+
+
+def test_the_backbone_is_asked_only_from_its_floor_and_moves_the_estimate():
+    """Below the floor the joined estimate stands; from it, the head's logit is averaged in
+    with its weight (a strongly lit logit raises it, a strongly dark one lowers it)."""
+    model, _ = load_model("screen")
+    screen = screen_of("on.jpg")
+    features = dict(screen["features"])
+    logit = features.pop(model.backbone.input)
+    before = model.probability(features)
+    assert before >= model.backbone.floor
+    for head_logit, moved in ((8.0, 1), (-8.0, -1)):
+        after = model.probability({**features, model.backbone.input: head_logit})
+        assert np.sign(after - before) == moved
+    assert model.probability({**features, model.backbone.input: logit}) == pytest.approx(
+        screen["probability"], abs=2e-3
+    )
+    assert screen_of("off.jpg")["probability"] < model.backbone.floor
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

@@ -20,8 +20,11 @@
    (`models/screen_network.onnx`, trained by scripts/train_screen_network.py). The model in
    `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) averages the
    logit of a logistic regression on the numbers with the network's into the probability
-   that a screen is lit; its bands give `on`, `uncertain`, `off` (a dark display-shaped
-   region in view) or `none`.
+   that a screen is lit. Where that is at least the backbone's floor, a pretrained
+   ImageNet backbone (`models/backbone.py`, about 30 ms) is asked too: a logistic head on
+   its numbers gives a third logit, averaged in (`backbone_logit` among the features).
+   Its bands give `on`, `uncertain`, `off` (a dark display-shaped region in view) or
+   `none`.
 5. Outline: from the candidate that most looks like the whole lit screen (at times only an
    icon, a widget or a block of text), each side moves out to the screen's edge against its
    bezel (`outline`).
@@ -37,6 +40,7 @@ import numpy as np
 
 from image_review.imaging import Frame
 from image_review.models import load_model
+from image_review.models.backbone import backbone_features
 from image_review.models.convnet import load_network
 
 NETWORK = "screen_network"  # models/screen_network.onnx (its folds: .npz)
@@ -702,6 +706,11 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     model, meta = load_model("screen")
     seen = analyse(frame)
     probability = model.probability(seen.features)
+    backbone = getattr(model, "backbone", None)
+    if backbone is not None and probability >= backbone.floor:
+        pooled = backbone_features(frame.bgr)[None]
+        seen.features[backbone.input] = float(backbone.head.logits(pooled)[0])
+        probability = model.probability(seen.features)
     state = band_state(probability, seen.dark is not None, meta["bands"])
     # No outline on an unsure estimate: it may not be the screen at all.
     found = None if state == "uncertain" else _quad(seen, lit=state == "on")

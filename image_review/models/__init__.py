@@ -4,7 +4,9 @@ A model file holds the names of its input features, their means and scales (inpu
 standardised), the coefficients and intercept, the probability bands its states are read
 from, and how it was made (script, data, cross-validated figures). A model may be joined
 with a network (`join`): its logit is then averaged with the network's logit, one of its
-inputs (`JoinedModel`; the network is in `convnet.py`). Applying a model needs numpy only;
+inputs (`JoinedModel`; the network is in `convnet.py`), and, where that joined estimate is
+at least a floor, with the logit of a logistic head on a pretrained backbone's numbers
+(`BackboneOpinion`; the backbone is in `backbone.py`). Applying a model needs numpy only;
 fitting uses the same numpy code (iteratively reweighted least squares), so the fitting
 script and `image-review eval-screen` need nothing beyond the runtime.
 """
@@ -78,13 +80,54 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class BackboneOpinion:
+    """A third opinion asked only where the joined estimate is at least `floor` (it costs
+    a backbone run): the joined logit and the head's are then averaged, the head's with
+    `weight`. The head is a logistic regression on the backbone's pooled numbers, fitted
+    with the penalty `l2`; its logit is the input `input`."""
+
+    head: LogisticModel
+    floor: float
+    weight: float
+    l2: float
+    input: str = "backbone_logit"
+
+    def joined(self, probability: np.ndarray, logit: np.ndarray) -> np.ndarray:
+        """The probability once the head's logit is averaged in (where it was asked)."""
+        clipped = np.clip(probability, 1e-12, 1 - 1e-12)
+        before = np.log(clipped / (1 - clipped))
+        return _sigmoid((1 - self.weight) * before + self.weight * logit)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "floor": self.floor,
+            "weight": round(self.weight, 6),
+            "l2": self.l2,
+            "input": self.input,
+            "head": self.head.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BackboneOpinion:
+        return cls(
+            head=LogisticModel.from_dict(data["head"]),
+            floor=float(data["floor"]),
+            weight=float(data["weight"]),
+            l2=float(data["l2"]),
+            input=data["input"],
+        )
+
+
+@dataclass(frozen=True)
 class JoinedModel(_Scorer):
     """P = sigmoid((1 - w) * the logistic model's logit + w * a network's logit), where the
-    network's logit is the input `network` and w is `network_weight`."""
+    network's logit is the input `network` and w is `network_weight`; with a `backbone`,
+    a photo whose features hold the head's logit has it averaged in (`probability`)."""
 
     numbers: LogisticModel
     network: str  # the input that holds the network's logit
     network_weight: float
+    backbone: BackboneOpinion | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -95,6 +138,14 @@ class JoinedModel(_Scorer):
         """The probability of each row of a (n, features) array."""
         w = self.network_weight
         return _sigmoid((1 - w) * self.numbers.logits(rows[:, :-1]) + w * rows[:, -1])
+
+    def probability(self, features: dict[str, float]) -> float:
+        """One photo's probability: the backbone's opinion averaged in when it was asked
+        (its logit is among the features)."""
+        joined = super().probability(features)
+        if self.backbone is None or self.backbone.input not in features:
+            return joined
+        return float(self.backbone.joined(np.float64(joined), features[self.backbone.input]))
 
 
 def fit_logistic(
@@ -135,7 +186,8 @@ def load_model(name: str) -> tuple[Model, dict]:
     if "join" not in data:
         return numbers, data
     join = data["join"]
-    return JoinedModel(numbers, join["network"], float(join["network_weight"])), data
+    backbone = BackboneOpinion.from_dict(data["backbone"]) if "backbone" in data else None
+    return JoinedModel(numbers, join["network"], float(join["network_weight"]), backbone), data
 
 
 def provenance(name: str) -> dict[str, object]:
@@ -143,6 +195,7 @@ def provenance(name: str) -> dict[str, object]:
     and, when it has one, its network file and that file's SHA-256."""
     _, meta = load_model(name)
     out: dict[str, object] = {"file": f"{name}.json", "fitted_on": meta["fit"]["data"]}
-    if "network" in meta:
-        out["network"] = {key: meta["network"][key] for key in ("file", "sha256")}
+    for part in ("network", "backbone"):
+        if part in meta:
+            out[part] = {key: meta[part][key] for key in ("file", "sha256")}
     return out

@@ -1,0 +1,48 @@
+"""The lit-screen model's third opinion: a pretrained image backbone, run by OpenCV's dnn.
+
+`models/screen_backbone.onnx` is EfficientNet-Lite0 trained on ImageNet (its weights in
+int8), built by `scripts/build_screen_backbone.py`. It sees the photo letterboxed to SIDE
+px on black (RGB) and gives the mean and the maximum of each channel of its last feature
+map: FEATURES numbers, which a logistic head in `models/screen.json` turns into a logit.
+It costs about 20-30 ms a photo, so the screen measure runs it only on photos that the
+numbers and the small network already find likely lit (`measures/screen.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+
+import cv2
+import numpy as np
+
+from image_review.models import MODELS
+from image_review.models.convnet import letterbox
+
+FILE = "screen_backbone.onnx"
+SIDE = 256  # px: the letterbox the backbone sees (320 scored alike in grouped CV, 1.7x the time)
+FEATURES = 640  # the mean and the maximum of its 320 channels
+NAMES = tuple(f"{kind}_{channel}" for kind in ("mean", "max") for channel in range(320))
+_local = threading.local()  # one dnn network per thread: forward() is not re-entrant
+
+
+def backbone_input(bgr: np.ndarray) -> np.ndarray:
+    """(1, 3, SIDE, SIDE) float32 RGB levels 0..255, letterboxed on black."""
+    rgb = letterbox(bgr, SIDE, pad=0)[:, :, ::-1].transpose(2, 0, 1)
+    return rgb[None].astype(np.float32)
+
+
+def backbone_features(bgr: np.ndarray) -> np.ndarray:
+    """The FEATURES pooled numbers of one photo (float64)."""
+    net = getattr(_local, "net", None)
+    if net is None:
+        net = _local.net = cv2.dnn.readNetFromONNX(str(MODELS / FILE))
+    net.setInput(backbone_input(bgr))
+    return net.forward().ravel().astype(np.float64)
+
+
+@functools.cache
+def backbone_digest() -> str:
+    """The SHA-256 of the shipped backbone file (the manifest's provenance)."""
+    return hashlib.sha256((MODELS / FILE).read_bytes()).hexdigest()
