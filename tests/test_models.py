@@ -8,7 +8,17 @@ from fit_screen_model import SURE_FALSE, choose_bands
 
 from image_review.imaging import decode
 from image_review.measures.screen import analyse, band_state
-from image_review.models import MODELS, JoinedModel, LogisticModel, fit_logistic, load_model
+from image_review.models import (
+    MODELS,
+    BackboneOpinion,
+    JoinedModel,
+    LogisticModel,
+    fit_logistic,
+    load_model,
+)
+from image_review.models.backbone import FILE as BACKBONE_FILE
+from image_review.models.backbone import NAMES as BACKBONE_NAMES
+from image_review.models.backbone import backbone_digest, backbone_features
 from image_review.models.convnet import ConvNet, _convolve, letterbox, load_network
 from image_review.policy import DEFAULT_POLICY
 
@@ -66,6 +76,21 @@ def test_a_joined_model_averages_its_logit_with_the_networks():
     assert joined.probability({"a": 3.0, "net": -4.0}) == pytest.approx(1 / (1 + np.exp(-z)))
 
 
+def test_the_backbones_logit_is_averaged_in_with_its_weight_and_survives_the_file():
+    numbers = LogisticModel(("a",), np.zeros(1), np.ones(1), np.array([2.0]), -1.0)
+    head = LogisticModel(("m",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0)
+    opinion = BackboneOpinion(head, floor=0.3, weight=1 / 3, l2=0.1)
+    joined = JoinedModel(numbers, "net", 0.5, opinion)
+    two = 0.5 * (2.0 * 3.0 - 1.0) + 0.5 * -4.0
+    assert joined.probability({"a": 3.0, "net": -4.0}) == pytest.approx(1 / (1 + np.exp(-two)))
+    three = (2 / 3) * two + (1 / 3) * 6.0
+    asked = {"a": 3.0, "net": -4.0, "backbone_logit": 6.0}
+    assert joined.probability(asked) == pytest.approx(1 / (1 + np.exp(-three)))
+    again = BackboneOpinion.from_dict(json.loads(json.dumps(opinion.as_dict())))
+    assert again.head.features == ("m",) and again.floor == 0.3 and again.l2 == 0.1
+    assert again.weight == pytest.approx(1 / 3, abs=1e-6)
+
+
 def test_the_numpy_convolution_is_a_same_padded_3x3_convolution():
     rng = np.random.default_rng(2)
     planes = rng.normal(size=(2, 9, 7)).astype(np.float32)
@@ -112,6 +137,22 @@ def test_the_shipped_network_file_is_small_and_fitted_with_the_model():
     assert "network_logit" in load_model("screen")[0].features
     frame = decode((EXAMPLES.parent / "screens" / "on.jpg").read_bytes(), "JPEG", 10**8)
     assert np.isfinite(networks.final.logit(frame.bgr))
+
+
+def test_the_backbone_file_is_small_and_fitted_with_the_model():
+    """The backbone ships as int8 ONNX under 5 MB, the model records its digest (the head
+    was fitted on its numbers), and it gives finite numbers that tell photos apart."""
+    assert (MODELS / BACKBONE_FILE).stat().st_size <= 5_000_000
+    model, meta = load_model("screen")
+    assert meta["backbone"]["sha256"] == backbone_digest()
+    assert model.backbone.head.features == BACKBONE_NAMES
+    screens = EXAMPLES.parent / "screens"
+    on, paper = (
+        backbone_features(decode((screens / name).read_bytes(), "JPEG", 10**8).bgr)
+        for name in ("on.jpg", "paper.jpg")
+    )
+    assert on.shape == (len(BACKBONE_NAMES),) and np.isfinite(on).all()
+    assert np.abs(on - paper).max() > 0.1
 
 
 def test_the_onnx_network_a_review_runs_is_the_npz_network():

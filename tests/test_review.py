@@ -12,6 +12,7 @@ from test_screen import surer_of_dark
 
 from image_review.manifest import dumps, schema_text
 from image_review.models import load_model
+from image_review.models.backbone import backbone_digest
 from image_review.models.convnet import load_network
 from image_review.photo_checks import softness
 from image_review.policy import DEFAULT_POLICY
@@ -337,7 +338,7 @@ def test_the_smaller_cropped_copy_is_blamed_not_the_original(tmp_path):
     assert "shoot the left view" in finding.message
 
 
-def test_the_manifest_names_the_screen_model_and_network_that_judged():
+def test_the_manifest_names_the_screen_model_network_and_backbone_that_judged():
     manifest = json.loads(dumps(review(EXAMPLES / "corrupt")))
     screen = manifest["tool"]["models"]["screen"]
     _, meta = load_model("screen")
@@ -346,4 +347,5 @@ def test_the_manifest_names_the_screen_model_and_network_that_judged():
         "file": "screen_network.npz",
         "sha256": load_network("screen_network").digest,
     }
+    assert screen["backbone"] == {"file": "screen_backbone.onnx", "sha256": backbone_digest()}
     jsonschema.validate(manifest, json.loads(schema_text()))

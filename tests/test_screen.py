@@ -7,11 +7,20 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, surer_of_dark
 
 from image_review.cli import cli
-from image_review.evaluate import LabelsError, evaluate_screen, overlap, read_labels, read_outlines
+from image_review.evaluate import (
+    Label,
+    LabelsError,
+    ScreenData,
+    cross_validated,
+    evaluate_screen,
+    overlap,
+    read_labels,
+    read_outlines,
+)
 from image_review.imaging import decode
 from image_review.measures import screen as screen_module
-from image_review.measures.screen import measure_screen, outline, unevenness
-from image_review.models import load_model
+from image_review.measures.screen import NETWORK_INPUT, measure_screen, outline, unevenness
+from image_review.models import BackboneOpinion, JoinedModel, LogisticModel, load_model
 from image_review.policy import DEFAULT_POLICY
 
 SCREENS = EXAMPLES.parent / "screens"
@@ -235,6 +244,42 @@ def test_cross_validation_never_scores_a_photo_with_a_model_that_saw_its_group(t
     assert result.how.startswith("cross-validated") and len(result.labels) == len(LIT + UNLIT)
     shipped = evaluate_screen(labels, SCREENS, shipped=True)
     assert not np.allclose(result.probabilities, shipped.probabilities)
+
+
+def _scored(flipped: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Cross-validated probabilities of made-up photos in four groups, whose backbone
+    numbers tell lit from dark, with and without the backbone; `flipped`: that group's
+    labels inverted."""
+    rng = np.random.default_rng(5)
+    groups = np.repeat(["a", "b", "c", "d"], 12)
+    lit = np.tile([True, False], 24)
+    truth = lit ^ (groups == flipped)
+    labels = [
+        Label(f"{i}.jpg", "yes" if on else "no", "phone", group)
+        for i, (on, group) in enumerate(zip(truth, groups, strict=True))
+    ]
+    rows = np.column_stack([rng.normal(size=48), rng.normal(size=48)])  # x, network_logit
+    pooled = np.column_stack([lit * 2.0 + rng.normal(size=48), rng.normal(size=48)])
+    data = ScreenData(labels, ("x", NETWORK_INPUT), rows, [None] * 48, rows[:, 1], pooled)
+    numbers = LogisticModel(("x",), np.zeros(1), np.ones(1), np.zeros(1), 0.0)
+    head = LogisticModel(("m0", "m1"), np.zeros(2), np.ones(2), np.zeros(2), 0.0)
+    opinion = BackboneOpinion(head, floor=0.0, weight=1 / 3, l2=0.01)
+    with_backbone = cross_validated(data, JoinedModel(numbers, NETWORK_INPUT, 0.5, opinion), 0.1)
+    without = cross_validated(data, JoinedModel(numbers, NETWORK_INPUT, 0.5), 0.1)
+    return with_backbone, without
+
+
+def test_cross_validation_refits_the_backbone_head_without_the_group_it_scores():
+    """The head learns from the other groups (lit photos score higher with it), and a
+    group's own labels never reach its scores."""
+    scored, without = _scored(None)
+    lit = np.tile([True, False], 24)
+    assert scored[lit].mean() > without[lit].mean() + 0.05
+    assert scored[~lit].mean() < without[~lit].mean() - 0.05
+    flipped, _ = _scored("a")
+    group_a = np.arange(48) < 12
+    assert np.allclose(flipped[group_a], scored[group_a])
+    assert not np.allclose(flipped[~group_a], scored[~group_a])
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ FILE = "screen_backbone.onnx"
 SIDE = 256  # px: the letterbox the backbone sees (320 scored alike in grouped CV, 1.7x the time)
 FEATURES = 640  # the mean and the maximum of its 320 channels
 NAMES = tuple(f"{kind}_{channel}" for kind in ("mean", "max") for channel in range(320))
-_local = threading.local()  # one dnn network per thread: forward() is not re-entrant
+_lock = threading.Lock()  # one dnn network for all threads: forward() is not re-entrant
 
 
 def backbone_input(bgr: np.ndarray) -> np.ndarray:
@@ -33,13 +33,20 @@ def backbone_input(bgr: np.ndarray) -> np.ndarray:
     return rgb[None].astype(np.float32)
 
 
+@functools.cache
+def _network() -> cv2.dnn.Net:
+    return cv2.dnn.readNetFromONNX(str(MODELS / FILE))
+
+
 def backbone_features(bgr: np.ndarray) -> np.ndarray:
-    """The FEATURES pooled numbers of one photo (float64)."""
-    net = getattr(_local, "net", None)
-    if net is None:
-        net = _local.net = cv2.dnn.readNetFromONNX(str(MODELS / FILE))
-    net.setInput(backbone_input(bgr))
-    return net.forward().ravel().astype(np.float64)
+    """The FEATURES pooled numbers of one photo (float64). One network serves every thread,
+    one photo at a time: it is asked for few photos, and a second copy would cost its load
+    (about 20 ms) and its memory (about 20 MB) again."""
+    photo = backbone_input(bgr)
+    with _lock:
+        net = _network()
+        net.setInput(photo)
+        return net.forward().ravel().astype(np.float64)
 
 
 @functools.cache
