@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -207,6 +208,7 @@ def main() -> None:
         print(f"fold {k}: {held.sum()} photos held out, {len(made)} copies", file=sys.stderr)
     model, meta = load_model("screen")
     assert isinstance(model, JoinedModel)
+    model = replace(model, backbone=None)  # the numbers and the network, as compared here
     today = cross_validated(data, model, meta["fit"]["l2"])
     numbers = cross_validated(data, model.numbers, meta["fit"]["l2"])
     today, numbers = np.log(today / (1 - today)), np.log(numbers / (1 - numbers))
