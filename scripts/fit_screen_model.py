@@ -13,11 +13,12 @@ all photos, and its logit is averaged with the network's (NETWORK_WEIGHT): in gr
 plain average ranked photos better than a regression that also weighs the network, whose
 weights moved with the group left out. Where that joined probability is at least
 BACKBONE_FLOOR, a third logit is averaged in (a third of the weight): a logistic regression
-(penalty BACKBONE_L2) on the pooled numbers of the ImageNet backbone
-(`models/backbone.py`), fitted on all photos. The floor keeps the backbone's cost to the
-photos that may show a lit screen: in grouped CV, asking it only there scored as well as
-asking it everywhere (balanced accuracy 0.781 either way, at floors 0.05 to 0.3), and it
-runs on about half the dev photos (few of a real submission's). The figures are measured by
+(penalty BACKBONE_L2) on the pooled numbers of the ImageNet backbone (`models/backbone.py`),
+fitted on all photos and on each of them turned a quarter both ways. The floor keeps the
+backbone's cost to the photos that may show a lit screen: in grouped CV, asking it only
+there scored as well as asking it everywhere (balanced accuracy 0.781 either way, at floors
+0.05 to 0.3, before the turned copies), and it runs on about half the dev photos (few of a
+real submission's). The figures are measured by
 leave-one-group-out cross-validation, and the bands are read off the cross-validated probabilities:
 - `off`: the largest band below which at most OFF_LIT_SHARE of the lit screens fall, and
   at most OFF_MAX (the model itself gives a lit screen at most that chance), so a dark
@@ -40,7 +41,12 @@ from pathlib import Path
 
 import numpy as np
 
-from image_review.evaluate import cross_validated, load_screen_data, read_labels
+from image_review.evaluate import (
+    cross_validated,
+    fit_backbone_head,
+    load_screen_data,
+    read_labels,
+)
 from image_review.measures.screen import NETWORK, NETWORK_INPUT
 from image_review.models import MODELS, BackboneOpinion, JoinedModel, fit_logistic
 from image_review.models.backbone import FILE as BACKBONE_FILE
@@ -127,7 +133,7 @@ def main() -> None:
     data = load_screen_data(labels, args.dataset / "images")
     names, truth = tuple(n for n in data.names if n != NETWORK_INPUT), data.truth
     numbers = fit_logistic(data.columns(names), truth, names, L2)
-    head = fit_logistic(data.backbone, truth, BACKBONE_NAMES, BACKBONE_L2)
+    head = fit_backbone_head(data, np.ones(len(truth), bool), BACKBONE_NAMES, BACKBONE_L2)
     backbone = BackboneOpinion(head, BACKBONE_FLOOR, BACKBONE_WEIGHT, BACKBONE_L2)
     model = JoinedModel(numbers, NETWORK_INPUT, NETWORK_WEIGHT, backbone)
     held_out = cross_validated(data, model, L2)

@@ -13,6 +13,7 @@ from image_review.evaluate import (
     ScreenData,
     cross_validated,
     evaluate_screen,
+    fit_backbone_head,
     overlap,
     read_labels,
     read_outlines,
@@ -260,7 +261,8 @@ def _scored(flipped: str | None) -> tuple[np.ndarray, np.ndarray]:
     ]
     rows = np.column_stack([rng.normal(size=48), rng.normal(size=48)])  # x, network_logit
     pooled = np.column_stack([lit * 2.0 + rng.normal(size=48), rng.normal(size=48)])
-    data = ScreenData(labels, ("x", NETWORK_INPUT), rows, [None] * 48, rows[:, 1], pooled)
+    turned = np.stack([pooled + rng.normal(scale=0.3, size=pooled.shape)] * 2, axis=1)
+    data = ScreenData(labels, ("x", NETWORK_INPUT), rows, [None] * 48, rows[:, 1], pooled, turned)
     numbers = LogisticModel(("x",), np.zeros(1), np.ones(1), np.zeros(1), 0.0)
     head = LogisticModel(("m0", "m1"), np.zeros(2), np.ones(2), np.zeros(2), 0.0)
     opinion = BackboneOpinion(head, floor=0.0, weight=1 / 3, l2=0.01)
@@ -280,6 +282,19 @@ def test_cross_validation_refits_the_backbone_head_without_the_group_it_scores()
     group_a = np.arange(48) < 12
     assert np.allclose(flipped[group_a], scored[group_a])
     assert not np.allclose(flipped[~group_a], scored[~group_a])
+
+
+def test_the_backbone_head_also_learns_from_the_photos_turned_a_quarter():
+    """Only the turned copies tell lit from dark here: the head still learns it."""
+    rng = np.random.default_rng(6)
+    lit = np.tile([True, False], 20)
+    labels = [Label(f"{i}.jpg", "yes" if on else "no", "phone", "g") for i, on in enumerate(lit)]
+    pooled = rng.normal(size=(40, 1))
+    turned = np.stack([lit[:, None] * 3.0 + rng.normal(size=(40, 1))] * 2, axis=1)
+    rows = np.zeros((40, 1))
+    data = ScreenData(labels, (NETWORK_INPUT,), rows, [None] * 40, rows[:, 0], pooled, turned)
+    head = fit_backbone_head(data, np.ones(40, bool), ("m",), 0.01)
+    assert head.coef[0] > 0.5
 
 
 @pytest.mark.parametrize(
