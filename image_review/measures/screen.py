@@ -21,7 +21,7 @@
    `models/screen.json` (fitted by scripts/fit_screen_model.py on real photos) averages the
    logit of a logistic regression on the numbers with the network's into the probability
    that a screen is lit. Where that is at least the backbone's floor, a pretrained
-   ImageNet backbone (`models/backbone.py`, about 30 ms) is asked too: a logistic head on
+   ImageNet backbone (`models/backbone.py`, about 22 ms) is asked too: a logistic head on
    its numbers gives a third logit, averaged in (`backbone_logit` among the features).
    Its bands give `on`, `uncertain`, `off` (a dark display-shaped region in view) or
    `none`.

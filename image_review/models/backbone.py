@@ -4,7 +4,7 @@
 int8), built by `scripts/build_screen_backbone.py`. It sees the photo letterboxed to SIDE
 px on black (RGB) and gives the mean and the maximum of each channel of its last feature
 map: FEATURES numbers, which a logistic head in `models/screen.json` turns into a logit.
-It costs about 20-30 ms a photo, so the screen measure runs it only on photos that the
+It costs about 22 ms a photo, so the screen measure runs it only on photos that the
 numbers and the small network already find likely lit (`measures/screen.py`).
 """
 
