@@ -228,9 +228,8 @@ def _with_backbone(
     probabilities: np.ndarray, pooled: np.ndarray, backbone: BackboneOpinion
 ) -> np.ndarray:
     """The probabilities once the backbone is asked where they reach its floor."""
-    asked = probabilities >= backbone.floor
     joined = backbone.joined(probabilities, backbone.head.logits(pooled))
-    return np.where(asked, joined, probabilities)
+    return np.where(backbone.asks(probabilities), joined, probabilities)
 
 
 def shipped_probabilities(data: ScreenData, model: Model) -> np.ndarray:

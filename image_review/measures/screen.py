@@ -707,7 +707,7 @@ def measure_screen(frame: Frame) -> dict[str, Any]:
     seen = analyse(frame)
     probability = model.probability(seen.features)
     backbone = getattr(model, "backbone", None)
-    if backbone is not None and probability >= backbone.floor:
+    if backbone is not None and backbone.asks(probability):
         pooled = backbone_features(frame.bgr)[None]
         seen.features[backbone.input] = float(backbone.head.logits(pooled)[0])
         probability = model.probability(seen.features)

@@ -92,6 +92,10 @@ class BackboneOpinion:
     l2: float
     input: str = "backbone_logit"
 
+    def asks(self, probability: np.ndarray) -> np.ndarray:
+        """Whether the backbone is asked at this joined probability (each of them)."""
+        return probability >= self.floor
+
     def joined(self, probability: np.ndarray, logit: np.ndarray) -> np.ndarray:
         """The probability once the head's logit is averaged in (where it was asked)."""
         clipped = np.clip(probability, 1e-12, 1 - 1e-12)

@@ -22,8 +22,9 @@ from image_review.models.convnet import letterbox
 
 FILE = "screen_backbone.onnx"
 SIDE = 256  # px: the letterbox the backbone sees (320 scored alike in grouped CV, 1.7x the time)
-FEATURES = 640  # the mean and the maximum of its 320 channels
-NAMES = tuple(f"{kind}_{channel}" for kind in ("mean", "max") for channel in range(320))
+CHANNELS = 320  # of its last feature map
+NAMES = tuple(f"{kind}_{channel}" for kind in ("mean", "max") for channel in range(CHANNELS))
+FEATURES = len(NAMES)  # the mean and the maximum of each channel
 _lock = threading.Lock()  # one dnn network for all threads: forward() is not re-entrant
 
 
@@ -41,7 +42,7 @@ def _network() -> cv2.dnn.Net:
 def backbone_features(bgr: np.ndarray) -> np.ndarray:
     """The FEATURES pooled numbers of one photo (float64). One network serves every thread,
     one photo at a time: it is asked for few photos, and a second copy would cost its load
-    (about 20 ms) and its memory (about 20 MB) again."""
+    (about 20 ms) and its memory (about 50 MB once it has run) again."""
     photo = backbone_input(bgr)
     with _lock:
         net = _network()
