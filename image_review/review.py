@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import cv2
@@ -118,16 +118,12 @@ def observe(
         return examine(photo_file, policy, detect_screen, previews, budget)
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(found.photos)))
-    if workers == 1:
-        examined = [one(p) for p in found.photos]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            examined = list(pool.map(one, found.photos))
+    examined, pairs = _examine_all(found.photos, one, workers)
     return Evidence(
         path=folder.resolve().name,
         files=found.photos,
         photos=[e.result for e in examined],
-        pairs=measure_pairs(examined, workers),
+        pairs=pairs,
         sidecar=sidecar,
         ignored=found.ignored,
         outside_links=found.outside_links,
@@ -219,37 +215,58 @@ def _judge_photo(
     return photo
 
 
-def measure_pairs(
-    examined: list[Examined], threads: int = 1, newcomer: Examined | None = None
-) -> list[Pair]:
-    """Every pair of decoded photos that are the same file, or whose fingerprints are
-    within MAX_HASH_DISTANCE, with the aligned difference of their pictures (policy-free:
-    any policy up to those limits can be judged from it). With `newcomer`, only its pairs
-    with the others (the photos stay in file order within each pair)."""
-    decoded = [e for e in examined if e.thumb is not None]
-    if newcomer is None:
-        pairs = list(combinations(decoded, 2))
-    else:
-        others = [e for e in decoded if e is not newcomer] if newcomer.thumb is not None else []
-        pairs = [tuple(sorted((e, newcomer), key=lambda x: x.result.file)) for e in others]
+def _examine_all(
+    photos: list[PhotoFile], one: Callable[[PhotoFile], Examined], workers: int
+) -> tuple[list[Examined], list[Pair]]:
+    """Examine the photos in `workers` threads, and compare each photo with the ones
+    examined before it as soon as it is done: the copy check runs in the threads the last
+    photos leave idle, not after them. Pairs come sorted by their files' names (the photos'
+    order)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = [pool.submit(one, photo) for photo in photos]
+        done: list[Examined] = []
+        comparisons = []
+        for future in as_completed(pending):
+            newcomer = future.result()
+            comparisons += [pool.submit(_compare, c) for c in _candidates(done, newcomer)]
+            done.append(newcomer)
+        pairs = [comparison.result() for comparison in comparisons]
+    pairs.sort(key=lambda pair: (pair.first, pair.second))
+    return [future.result() for future in pending], pairs
+
+
+def measure_pairs(examined: list[Examined], newcomer: Examined) -> list[Pair]:
+    """The pairs of `newcomer` with the other decoded photos that are the same file, or
+    whose fingerprints are within MAX_HASH_DISTANCE, with the aligned difference of their
+    pictures (policy-free: any policy up to those limits can be judged from it)."""
+    others = [e for e in examined if e is not newcomer]
+    return [_compare(candidate) for candidate in _candidates(others, newcomer)]
+
+
+def _candidates(others: list[Examined], newcomer: Examined) -> list[tuple[Examined, Examined, int]]:
+    """(first, second, hash distance) of each pair of `newcomer` with one of `others` close
+    enough to compare, both decoded, the two in file order."""
+    if newcomer.thumb is None:
+        return []
     candidates = []
-    for a, b in pairs:
+    for other in others:
+        if other.thumb is None:
+            continue
+        a, b = sorted((other, newcomer), key=lambda e: e.result.file)
         distance = hamming(a.result.measures["dhash"], b.result.measures["dhash"])
         if a.result.sha256 == b.result.sha256 or distance <= MAX_HASH_DISTANCE:
             candidates.append((a, b, distance))
+    return candidates
 
-    def difference(candidate: tuple[Examined, Examined, int]) -> float:
-        a, b, _distance = candidate
-        if a.result.sha256 == b.result.sha256:
-            return 0.0
-        return round(tile_difference(a.thumb, b.thumb, settled_above=MAX_TILE_LIMIT), 4)
 
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        differences = list(pool.map(difference, candidates))
-    return [
-        Pair(a.result.file, b.result.file, distance, value)
-        for (a, b, distance), value in zip(candidates, differences, strict=True)
-    ]
+def _compare(candidate: tuple[Examined, Examined, int]) -> Pair:
+    """The pair with its aligned difference (0 for the same file)."""
+    a, b, distance = candidate
+    if a.result.sha256 == b.result.sha256:
+        difference = 0.0
+    else:
+        difference = round(tile_difference(a.thumb, b.thumb, settled_above=MAX_TILE_LIMIT), 4)
+    return Pair(a.result.file, b.result.file, distance, difference)
 
 
 @dataclass

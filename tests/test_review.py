@@ -16,7 +16,7 @@ from image_review.models.backbone import backbone_digest
 from image_review.models.convnet import load_network
 from image_review.photo_checks import softness
 from image_review.policy import DEFAULT_POLICY
-from image_review.review import review
+from image_review.review import observe, review
 
 
 def codes_by_file(result) -> set[tuple[str, str | None]]:
@@ -111,6 +111,19 @@ def test_same_photo_for_two_views_and_extra_copies(example):
     assert ("duplicate", "06_back.jpg") in found
     assert ("repeated-photo", "IMG_0001.jpg") in found
     assert ("unassigned", "IMG_0001.jpg") in found
+
+
+def test_the_copy_check_finds_every_close_pair_once_in_order_with_any_threads(example):
+    folder = example("complete-phone")
+    shutil.copy(folder / "05_front.jpg", folder / "IMG_0001.jpg")
+    shutil.copy(folder / "05_front.jpg", folder / "IMG_0002.jpg")
+    one_thread = observe(folder, threads=1).pairs
+    names = [(pair.first, pair.second) for pair in one_thread]
+    assert names == sorted(set(names))
+    assert ("05_front.jpg", "IMG_0001.jpg") in names
+    assert ("IMG_0001.jpg", "IMG_0002.jpg") in names
+    for threads in (2, 4):
+        assert observe(folder, threads=threads).pairs == one_thread
 
 
 def screen_requirement(result):
