@@ -1,4 +1,6 @@
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -13,6 +15,7 @@ from image_review.models import (
     BackboneOpinion,
     JoinedModel,
     LogisticModel,
+    convnet,
     fit_logistic,
     load_model,
 )
@@ -124,6 +127,24 @@ def test_the_letterbox_keeps_the_shape_on_grey():
     boxed = letterbox(bgr, 20)
     assert boxed.shape == (20, 20, 3)
     assert (boxed[5:15] == 0).all() and (boxed[:5] == 128).all() and (boxed[15:] == 128).all()
+
+
+def test_threads_asking_for_the_network_together_read_it_once(monkeypatch):
+    reads = []
+    real = convnet.OnnxNet.__init__
+
+    def counted(self, *args):
+        reads.append(1)
+        time.sleep(0.05)  # a slow read: the other threads arrive while it runs
+        real(self, *args)
+
+    convnet._read_network.cache_clear()
+    monkeypatch.setattr(convnet.OnnxNet, "__init__", counted)
+    with ThreadPoolExecutor(4) as pool:
+        networks = list(pool.map(lambda _: load_network("screen_network"), range(4)))
+    convnet._read_network.cache_clear()
+    assert len(reads) == 1
+    assert all(n is networks[0] for n in networks)
 
 
 def test_the_shipped_network_file_is_small_and_fitted_with_the_model():

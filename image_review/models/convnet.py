@@ -158,9 +158,18 @@ class NetworkSet:
         return self.final.logit(bgr) if final is None else final
 
 
-@functools.cache
+_loading = threading.Lock()
+
+
 def load_network(name: str) -> NetworkSet:
-    """The network of `models/NAME.onnx`, and the folds of `models/NAME.npz`."""
+    """The network of `models/NAME.onnx`, and the folds of `models/NAME.npz`, read once
+    per process (the photos' threads ask for it together: the first reads, the rest wait)."""
+    with _loading:
+        return _read_network(name)
+
+
+@functools.cache
+def _read_network(name: str) -> NetworkSet:
     path = MODELS / f"{name}.npz"
     with np.load(path, allow_pickle=False) as stored:
         side = int(stored["side"])
