@@ -221,16 +221,20 @@ def _examine_all(
     """Examine the photos in `workers` threads, and compare each photo with the ones
     examined before it as soon as it is done: the copy check runs in the threads the last
     photos leave idle, not after them. Pairs come sorted by their files' names (the photos'
-    order)."""
+    order). On an error or Ctrl-C the photos not started yet are dropped, not waited for."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = [pool.submit(one, photo) for photo in photos]
         done: list[Examined] = []
         comparisons = []
-        for future in as_completed(pending):
-            newcomer = future.result()
-            comparisons += [pool.submit(_compare, c) for c in _candidates(done, newcomer)]
-            done.append(newcomer)
-        pairs = [comparison.result() for comparison in comparisons]
+        try:
+            for future in as_completed(pending):
+                newcomer = future.result()
+                comparisons += [pool.submit(_compare, c) for c in _candidates(done, newcomer)]
+                done.append(newcomer)
+            pairs = [comparison.result() for comparison in comparisons]
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     pairs.sort(key=lambda pair: (pair.first, pair.second))
     return [future.result() for future in pending], pairs
 

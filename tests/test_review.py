@@ -126,6 +126,19 @@ def test_the_copy_check_finds_every_close_pair_once_in_order_with_any_threads(ex
         assert observe(folder, threads=threads).pairs == one_thread
 
 
+def test_an_error_on_one_photo_drops_the_photos_not_started(example, monkeypatch):
+    started = []
+
+    def failing(photo_file, *args, **kwargs):
+        started.append(photo_file.rel)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("image_review.review.examine", failing)
+    with pytest.raises(KeyboardInterrupt):
+        observe(example("complete-phone"), threads=1)
+    assert len(started) == 1
+
+
 def screen_requirement(result):
     return next(r for r in result.requirements if r.id == "screen_on")
 
