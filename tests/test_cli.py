@@ -228,3 +228,15 @@ def test_the_terminal_counts_findings_as_the_manifest_and_the_batch_do(tmp_path)
     counted = f"in all {summary['errors']} errors and {summary['warnings']} warnings"
     assert counted in header and lines < summary["warnings"]
     assert (row["errors"], row["warnings"]) == (str(summary["errors"]), str(summary["warnings"]))
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_manifest(example, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("image_review.review.review", interrupted)
+    folder = example("complete-phone")
+    result = run(str(folder))
+    assert result.exit_code == 130
+    assert "Interrupted" in result.output and "Aborted" not in result.output
+    assert not (folder / "review-manifest.json").exists()

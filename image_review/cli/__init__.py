@@ -16,7 +16,8 @@ import click
 
 from image_review import __version__
 from image_review.cli import batch, evaluate, export, rejudge, review, serve
-from image_review.cli.common import EXIT_USAGE
+from image_review.cli.common import EXIT_INTERRUPTED, EXIT_USAGE
+from image_review.i18n import _
 
 
 class DefaultGroup(click.Group):
@@ -28,6 +29,15 @@ class DefaultGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; Ctrl-C exits 130 with one line, not click's "Aborted!" and 1,
+        which a script would read as a failed submission (batch says more of its own)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\n" + _("Interrupted; no output file is left half-written."), err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from image_review.cli.common import EXIT_FAIL, EXIT_PASS, UsageFailure, judging, judging_options
+from image_review.cli.common import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    UsageFailure,
+    judging,
+    judging_options,
+)
 from image_review.i18n import _, current_language, ngettext
 
 
@@ -93,7 +100,7 @@ def batch(
         click.echo(
             "\n" + _("Interrupted; finished reviews are kept: rerun with --resume."), err=True
         )
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     text = ngettext(
         "{total} submission: {passed} pass, {failed} fail, {errors} error. Summary: {summary}",
         "{total} submissions: {passed} pass, {failed} fail, {errors} error. Summary: {summary}",

@@ -11,6 +11,7 @@ import click
 from image_review.i18n import LANGUAGES, _, language_from_environment, set_language
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 SCREEN_OPTION = click.option(
     "--screen",
