@@ -3,6 +3,7 @@ import numpy as np
 from conftest import EXAMPLES
 
 from image_review.measures.fingerprint import (
+    _worst_tile,
     dhash,
     hamming,
     thumbnail,
@@ -76,3 +77,20 @@ def test_a_pair_settled_at_the_coarse_scale_is_not_refined_and_copies_still_are(
     assert 0.8 < settled <= full  # the coarse figure, never above the refined one
     copy = thumbnail(copy_of(gray("05_front.jpg"), 0.03, 0.8, 70))
     assert tile_difference(right, copy, settled_above=0.8) == tile_difference(right, copy)
+
+
+def test_the_worst_tile_is_the_largest_tile_mean_of_the_standardised_difference():
+    rng = np.random.default_rng(0)
+    a = rng.normal(100, 30, (70, 90)).astype(np.float32)
+    b = (0.5 * a + rng.normal(20, 5, a.shape)).astype(np.float32)
+    b[16:32, 32:48] += 60  # one tile differs more than the rest
+
+    def standardised(x: np.ndarray) -> np.ndarray:
+        return (x - x.mean()) / max(float(x.std()), 1.0)
+
+    diff = np.abs(standardised(a) - standardised(b))[:64, :80]  # whole 16 px tiles only
+    expected = diff.reshape(4, 16, 5, 16).mean(axis=(1, 3))
+    assert np.isclose(_worst_tile(a, b), expected.max(), atol=1e-5)
+    assert expected.argmax() == 1 * 5 + 2
+    flat = np.full((32, 32), 7, np.float32)  # no spread: its deviation counts as 1
+    assert np.isclose(_worst_tile(flat, flat + 3), 0.0, atol=1e-6)

@@ -74,17 +74,22 @@ def thumbnail(gray: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(small, (0, 0), 0.8)
 
 
-def _standardise(values: np.ndarray) -> np.ndarray:
-    return (values - values.mean()) / max(float(values.std()), 1.0)
+def _standard_scale(values: np.ndarray) -> tuple[float, float]:
+    """(1 / standard deviation, mean) of an image; a flat image's deviation counts as 1."""
+    mean, std = cv2.meanStdDev(values)
+    return 1.0 / max(float(std[0, 0]), 1.0), float(mean[0, 0])
 
 
 def _worst_tile(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest mean absolute difference over TILE x TILE tiles of two standardised images."""
-    diff = np.abs(_standardise(a) - _standardise(b))
-    h, w = diff.shape
-    rows, cols = h // TILE, w // TILE
-    tiles = diff[: rows * TILE, : cols * TILE].reshape(rows, TILE, cols, TILE).mean(axis=(1, 3))
-    return float(tiles.max())
+    """Largest mean absolute difference over TILE x TILE tiles of two standardised images
+    (OpenCV's passes: a third of numpy's time, and this runs 20 times a compared pair)."""
+    scale_a, mean_a = _standard_scale(a)
+    scale_b, mean_b = _standard_scale(b)
+    rows, cols = a.shape[0] // TILE, a.shape[1] // TILE
+    a, b = a[: rows * TILE, : cols * TILE], b[: rows * TILE, : cols * TILE]
+    diff = cv2.absdiff(a * scale_a, b * scale_b + (mean_a * scale_a - mean_b * scale_b))
+    # area averaging by a whole factor is the exact tile mean
+    return float(cv2.resize(diff, (cols, rows), interpolation=cv2.INTER_AREA).max())
 
 
 def _best_fit(outer: np.ndarray, inner: np.ndarray, scales) -> tuple[float, float, int, int]:
