@@ -240,3 +240,31 @@ def test_ctrl_c_exits_130_with_one_line_and_no_manifest(example, monkeypatch):
     assert result.exit_code == 130
     assert "Interrupted" in result.output and "Aborted" not in result.output
     assert not (folder / "review-manifest.json").exists()
+
+
+def test_a_review_reads_the_screen_networks_beside_its_imports_unless_no_screen(
+    example, monkeypatch
+):
+    started = []
+    monkeypatch.setattr(
+        "image_review.measures.screen.read_networks_in_background", lambda: started.append(1)
+    )
+    folder = example("complete-phone")
+    assert run(str(folder)).exit_code == 0
+    assert run(str(folder), "--screen", "no").exit_code == 0
+    assert started == [1]
+
+
+def test_a_network_that_cannot_be_read_in_the_background_prints_nothing(monkeypatch):
+    import threading
+
+    from image_review.measures import screen
+
+    def broken(name):
+        raise OSError("damaged file")
+
+    unhandled = []  # what would print a thread's traceback
+    monkeypatch.setattr(threading, "excepthook", unhandled.append)
+    monkeypatch.setattr(screen, "load_network", broken)
+    screen.read_networks_in_background().join()
+    assert unhandled == []

@@ -81,6 +81,10 @@ def review(
         image-review ./submission --out - | jq .summary
         image-review ./submission --report report.html --contact-sheet sheet.jpg
     """
+    if screen != "no":
+        from image_review.measures.screen import read_networks_in_background
+
+        read_networks_in_background()
     from image_review.manifest import dumps
     from image_review.review import review as run_review
     from image_review.sidecar import SidecarError

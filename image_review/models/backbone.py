@@ -39,6 +39,12 @@ def _network() -> cv2.dnn.Net:
     return cv2.dnn.readNetFromONNX(str(MODELS / FILE))
 
 
+def read_backbone() -> None:
+    """Read the network now (once per process), so a later photo need not wait for it."""
+    with _lock:
+        _network()
+
+
 def backbone_features(bgr: np.ndarray) -> np.ndarray:
     """The FEATURES pooled numbers of one photo (float64). One network serves every thread,
     one photo at a time: it is asked for few photos, and a second copy would cost its load
