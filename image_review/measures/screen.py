@@ -737,8 +737,10 @@ def read_networks_in_background() -> threading.Thread:
     """Start reading the screen's two networks in a thread of their own (returned): a
     command calls it before its remaining imports, which keep one core busy while the other
     reads them (OpenCV lets go of the interpreter while it reads). Measured on a 9-photo
-    review: 25 ms less, as the photos no longer wait for the reads."""
-    thread = threading.Thread(target=_read_networks, name="read-screen-networks", daemon=True)
+    review: 25 ms less, as the photos no longer wait for the reads. Not a daemon: a process
+    that ends early (a usage error) waits for the read, as OpenCV must not be torn down
+    under it (that aborts the process)."""
+    thread = threading.Thread(target=_read_networks, name="read-screen-networks")
     thread.start()
     return thread
 
