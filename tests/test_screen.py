@@ -372,7 +372,7 @@ def test_grouped_cross_validation_on_the_real_screen_dev_photos():
         f"precision {result.precision:.3f}, lit called off {result.lit_called_off}/{lit}"
     )
     assert result.precision >= 0.93
-    assert result.balanced_accuracy >= 0.76  # 0.785 with the backbone, 0.737 without
+    assert result.balanced_accuracy >= 0.76  # grouped CV: 0.807 with the backbone, 0.737 without
     assert result.lit_called_off <= 0.02 * lit
     chosen, truly_lit, _ = result.passing_unnamed(DEFAULT_POLICY.screen_unnamed_probability)
     not_lit = len(result.labels) - lit
