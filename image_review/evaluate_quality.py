@@ -20,8 +20,9 @@ choose on quality-dev with screen-dev's blur labels.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,9 +94,10 @@ def read_quality_labels(labels: Path, group_column: str = "source_repo") -> list
     return out
 
 
-def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str]]:
-    """The quality measures of each photo (None where it cannot be read) and the skipped."""
-    measured, skipped = [], []
+def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str], list[str]]:
+    """The quality measures of each photo (None where it cannot be read), the skipped, and
+    the SHA-256 of each photo's bytes ("" where it cannot be read)."""
+    measured, skipped, digests = [], [], []
     for path in paths:
         try:
             data = path.read_bytes()
@@ -103,9 +105,24 @@ def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str]]:
         except (OSError, DecodeError):
             measured.append(None)
             skipped.append(path.name)
+            digests.append("")
             continue
         measured.append(measure_quality(frame.gray))
-    return measured, skipped
+        digests.append(hashlib.sha256(data).hexdigest())
+    return measured, skipped, digests
+
+
+def disagreements(labels: list[QualityLabel], digests: list[str]) -> list[list[QualityLabel]]:
+    """The photos labelled more than once (identical files, under any name) whose labels
+    disagree: each such photo is an error at any limit, a miss or a false alarm."""
+    same: dict[str, list[QualityLabel]] = defaultdict(list)
+    for label, digest in zip(labels, digests, strict=True):
+        same[digest].append(label)
+    return [
+        copies
+        for copies in same.values()
+        if len({(label.blur, label.exposure) for label in copies}) > 1
+    ]
 
 
 @dataclass(frozen=True)
@@ -338,6 +355,8 @@ class QualityEvaluation:
     # Photos without labels, with the policy: how many, and (file, code, measures) found.
     unlabelled: int = 0
     unlabelled_findings: list[tuple[str, str, dict]] = field(default_factory=list)
+    # The same photo labelled differently (see `disagreements`).
+    disagreeing: list[list[QualityLabel]] = field(default_factory=list)
 
 
 def evaluate_quality(
@@ -358,7 +377,7 @@ def evaluate_quality(
         folder = images or labels_path.parent / "images"
         labels += rows
         paths += [folder / label.file for label in rows]
-    measured_all, skipped = measure_photos(paths)
+    measured_all, skipped, digests = measure_photos(paths)
     kept = [(label, m) for label, m in zip(labels, measured_all, strict=True) if m]
     if not kept:
         raise LabelsError("none of the labelled photos could be read")
@@ -377,6 +396,7 @@ def evaluate_quality(
         cross_validated=[_judge(check, labels, measured, cv_policies) for check in CHECKS],
         chosen=choose_limits(labels, measured),
         skipped=skipped,
+        disagreeing=disagreements(labels, [digest for digest in digests if digest]),
     )
     if unlabelled is not None:
         named = {label.file for label in labels}
@@ -385,7 +405,7 @@ def evaluate_quality(
             for p in unlabelled.iterdir()
             if p.is_file() and p.name[0] != "." and p.name not in named
         )
-        extra_measured, unreadable = measure_photos(extra)
+        extra_measured, unreadable, _ = measure_photos(extra)
         result.skipped += unreadable
         result.unlabelled = len(extra) - len(unreadable)
         result.unlabelled_findings = [
@@ -475,6 +495,16 @@ def quality_report(result: QualityEvaluation, policy: Policy = DEFAULT_POLICY) -
         "limits the rules choose on these photos: "
         + ", ".join(f"{name} {value:g}" for name, value in result.chosen.items()),
     ]
+    if result.disagreeing:
+        lines += [
+            "",
+            "the same photo labelled differently (identical files; sharp against blurred is an "
+            "error at any limit):",
+        ]
+        lines += [
+            "  " + " = ".join(f"{c.file} ({c.blur}/{c.exposure}, {c.source})" for c in copies)
+            for copies in result.disagreeing
+        ]
     for r in result.shipped:
         misses = r.misses()
         if misses:

@@ -91,6 +91,27 @@ def test_a_labels_file_without_groups_takes_them_from_the_labels_beside_it(tmp_p
     assert [(label.file, label.group) for label in added] == [("b.jpg", "one")]
 
 
+def test_the_same_photo_labelled_differently_is_reported(tmp_path):
+    (tmp_path / "one").mkdir()
+    labels = write_set(tmp_path / "one")
+    other = tmp_path / "two"
+    (other / "images").mkdir(parents=True)
+    # a.jpg again under another name, labelled blurred; c.jpg again, labelled alike.
+    (other / "images" / "copy.jpg").write_bytes((tmp_path / "one/images/a.jpg").read_bytes())
+    (other / "images" / "same.jpg").write_bytes((tmp_path / "one/images/c.jpg").read_bytes())
+    (other / "labels.csv").write_text(
+        "file,blur_label,exposure_label,source_repo\n"
+        "copy.jpg,blurred,normal,one\nsame.jpg,sharp,normal,two\n"
+    )
+    result = evaluate_quality([labels, other / "labels.csv"])
+    assert [[(c.file, c.blur) for c in copies] for copies in result.disagreeing] == [
+        [("a.jpg", "sharp"), ("copy.jpg", "blurred")]
+    ]
+    out = CliRunner().invoke(cli, ["eval-quality", str(labels), str(other / "labels.csv")])
+    assert "the same photo labelled differently" in out.output
+    assert "a.jpg (sharp/normal, labels.csv) = copy.jpg (blurred/normal, labels.csv)" in out.output
+
+
 def test_eval_quality_prints_the_figures_and_refuses_bad_labels(tmp_path):
     labels = write_set(tmp_path)
     unlabelled = tmp_path / "sellers"
