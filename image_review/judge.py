@@ -237,7 +237,10 @@ def _screen_requirement(
         message = _("lit screen detected in {files}").format(files=", ".join(sure))
         return Requirement(SCREEN_ON, "pass", sure, message)
     if lit:
-        best = max(_lit_probability(p) for p in lit)
+        # Likeliest first: the probability shown is the first photo's, and a seller who
+        # names the first one listed names the best bet (not the carton that looked lit).
+        lit.sort(key=_lit_probability, reverse=True)
+        best = _lit_probability(lit[0])
         message = _(
             "{view}: {files} may show it, but an unnamed photo counts only when the estimate "
             "is near-certain ({probability:.1%} lit, counted from {limit:.1%}); name the photo "

@@ -1,9 +1,13 @@
+import dataclasses
+
 import pytest
 
+from image_review.judge import judge_requirements
 from image_review.model import Finding, PhotoResult
 from image_review.photo_checks import CHECKS, check, photo_findings
 from image_review.policy import DEFAULT_POLICY
 from image_review.rules import RULES
+from image_review.views import load_profile
 
 
 def lit_photo(state: str, probability: float) -> PhotoResult:
@@ -79,3 +83,21 @@ def test_a_registered_check_runs_in_its_place_and_adds_its_findings():
     finally:
         CHECKS.pop()
     assert codes[-1] == "gps-location" and codes.count("gps-location") == 1
+
+
+def test_unnamed_photos_that_may_show_the_screen_on_are_listed_likeliest_first():
+    """No photo named, none near-certain: the advice lists the photos detected lit with the
+    likeliest first (its probability is the one the message gives), whatever their names."""
+    estimates = {"IMG_4001.jpg": 0.73, "IMG_4005.jpg": 0.95, "IMG_4007.jpg": 0.78}
+    photos = [
+        dataclasses.replace(lit_photo("on", probability), file=name, view="unassigned")
+        for name, probability in estimates.items()
+    ]
+    requirements, findings = judge_requirements(photos, DEFAULT_POLICY, load_profile(), True)
+    screen = next(r for r in requirements if r.id == "screen_on")
+    assert screen.status == "warn"
+    assert screen.photos == ["IMG_4005.jpg", "IMG_4007.jpg", "IMG_4001.jpg"]
+    assert "IMG_4005.jpg, IMG_4007.jpg, IMG_4001.jpg may show it" in screen.message
+    assert "(95.0% lit," in screen.message
+    unnamed = next(f for f in findings if f.code == "screen-unnamed")
+    assert unnamed.related == ["IMG_4005.jpg", "IMG_4007.jpg", "IMG_4001.jpg"]
