@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from image_review.i18n import _, current_language, ngettext
 from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
+from image_review.photo_checks import is_flat
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, View
 
@@ -37,9 +38,7 @@ def judge_duplicates(photos: list[PhotoResult], pairs: list[Pair], policy: Polic
     """Flag each photo that is the same picture as another one (exact or near copy): the
     copy, not the original, gets the finding. Blank frames all look alike and already fail
     as low-information, so they are left out."""
-    by_file = {
-        p.file: p for p in photos if p.measures and p.measures["entropy"] >= policy.min_entropy
-    }
+    by_file = {p.file: p for p in photos if p.measures and not is_flat(p.measures, policy)}
     flagged: set[str] = set()
     for pair in pairs:
         first, second = by_file.get(pair.first), by_file.get(pair.second)

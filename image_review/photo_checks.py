@@ -117,10 +117,18 @@ def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
     return []
 
 
+def is_flat(measures: dict, policy: Policy) -> bool:
+    """Nearly one flat colour: few tones (entropy under min_entropy) and no edge anywhere
+    (edge_width None: nothing rises 24 grey levels, even over a wide span). A product on a
+    plain backdrop has few tones too, but its outline is an edge. (A manifest from before
+    edge_width was measured is judged by its entropy alone.)"""
+    return measures["entropy"] < policy.min_entropy and measures.get("edge_width") is None
+
+
 @check("low-information")
 def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
     m = photo.measures
-    if m["entropy"] >= policy.min_entropy or dark_code(m["exposure"], policy) == "too-dark":
+    if not is_flat(m, policy) or dark_code(m["exposure"], policy) == "too-dark":
         return []  # a dark photo is too dark, not flat
     return _finding(
         photo,
@@ -318,7 +326,7 @@ def blur_verdict(measures: dict, policy: Policy) -> str | None:
     warning limit; else None (a flat photo, or one with too little structure or too few
     edges to measure, is not judged)."""
     value = measured_softness(measures)
-    if value is None or measures["entropy"] < policy.min_entropy:
+    if value is None or is_flat(measures, policy):
         return None
     if value > policy.blur_error_softness:
         return "blurry"

@@ -293,6 +293,31 @@ def test_small_and_flat_photos_are_errors(tmp_path):
     assert ("low-information", "top.jpg") in found
 
 
+def product_on_plain_backdrop() -> bytes:
+    """A white phone with two black lenses on a plain pink backdrop, as a shop shoots it:
+    few tones (entropy under 1 bit), but a clear outline."""
+    img = np.full((900, 1200, 3), (200, 170, 220), np.uint8)
+    cv2.rectangle(img, (480, 150), (720, 800), (250, 250, 250), -1)
+    for y in (220, 300):
+        cv2.circle(img, (540, y), 35, (40, 40, 40), -1)
+    return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+
+
+def test_a_product_on_a_plain_backdrop_is_not_flat_and_its_copy_is_found(tmp_path):
+    """Few tones are not a flat photo when something in it has an edge: the product on a
+    plain backdrop gets no low-information error, and a copy of it is still a duplicate."""
+    (tmp_path / "back.jpg").write_bytes(product_on_plain_backdrop())
+    (tmp_path / "left.jpg").write_bytes(product_on_plain_backdrop())
+    Image.new("RGB", (1200, 900), (200, 170, 220)).save(tmp_path / "top.jpg")
+    result = review(tmp_path)
+    found = codes_by_file(result)
+    back = next(p for p in result.photos if p.file == "back.jpg")
+    assert back.measures["entropy"] < DEFAULT_POLICY.min_entropy
+    assert ("low-information", "back.jpg") not in found
+    assert ("low-information", "top.jpg") in found
+    assert ("duplicate", "left.jpg") in found
+
+
 def test_non_ascii_paths_are_read(tmp_path):
     folder = tmp_path / "卖家 提交"
     shutil.copytree(EXAMPLES / "chinese-names", folder)
