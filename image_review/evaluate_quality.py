@@ -114,7 +114,8 @@ def measure_photos(paths: list[Path]) -> tuple[list[dict | None], list[str], lis
 
 def disagreements(labels: list[QualityLabel], digests: list[str]) -> list[list[QualityLabel]]:
     """The photos labelled more than once (identical files, under any name) whose labels
-    disagree: each such photo is an error at any limit, a miss or a false alarm."""
+    disagree. One labelled sharp in one file and blurred in another is a miss or a false
+    alarm at any limit."""
     same: dict[str, list[QualityLabel]] = defaultdict(list)
     for label, digest in zip(labels, digests, strict=True):
         same[digest].append(label)
