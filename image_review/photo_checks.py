@@ -145,14 +145,36 @@ def low_information(photo: PhotoResult, policy: Policy) -> list[Finding]:
 @check("too-dark", "possibly-too-dark")
 def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
     """Dark by its brightest tenth (`p90`) or by its median (`p50`): an error under the
-    error's limits, a warning when only the brightest tenth is dim. The finding shows the
-    level that told, against its limit."""
+    error's limits, a warning when only the brightest tenth is dim. The photo named as
+    showing the screen switched on gets the warning instead of the error (unless its screen
+    is confidently dark): its subject is the lit display, often shot in a dim room so the
+    screen reads well, and one showing dark content (a night scene in a game) is as dim as
+    a dark photo. The finding shows the level that told, against its limit."""
     exposure = photo.measures["exposure"]
     dark = dark_verdict(exposure, policy)
     if dark is None:
         return []
     code, level = dark
-    if code == "possibly-too-dark":
+    screen_photo = photo.screen_label and photo.measures.get("screen", {}).get("state") != "off"
+    if code == "too-dark" and screen_photo:
+        code = "possibly-too-dark"
+        message = (
+            _(
+                "may be too dark: even the brightest tenth of the photo is under {limit:g} of "
+                "255 ({p90:.0f}); a photo of the screen switched on may be shot in a dim room, "
+                "so a reviewer will look (estimate); if the screen or the product looks dim, "
+                "retake it in more light"
+            )
+            if level == "p90"
+            else _(
+                "may be too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}); a "
+                "photo of the screen switched on may be shot in a dim room, so a reviewer will "
+                "look (estimate); if the screen or the product looks dim, retake it in more "
+                "light"
+            )
+        )
+        limit = policy.dark_p90 if level == "p90" else policy.dark_p50
+    elif code == "possibly-too-dark":
         message = _(
             "may be too dark: the brightest tenth of the photo is under {limit:g} of 255 "
             "({p90:.0f}; estimate, a reviewer will look); if the product looks dim, retake "

@@ -101,3 +101,28 @@ def test_unnamed_photos_that_may_show_the_screen_on_are_listed_likeliest_first()
     assert "(95.0% lit," in screen.message
     unnamed = next(f for f in findings if f.code == "screen-unnamed")
     assert unnamed.related == ["IMG_4005.jpg", "IMG_4007.jpg", "IMG_4001.jpg"]
+
+
+def dark_photo(state: str, named_screen_on: bool) -> PhotoResult:
+    """A photo whose brightest tenth is at 46 of 255 (a lit TV showing a night scene in a
+    dark room), named as the screen-on photo or not."""
+    photo = lit_photo(state, 0.9 if state == "on" else 0.01)
+    photo.measures["exposure"] |= {"mean": 20, "p05": 2, "p50": 18, "p90": 46, "p95": 60}
+    return dataclasses.replace(photo, screen_label=named_screen_on)
+
+
+@pytest.mark.parametrize(
+    ("state", "named", "expected"),
+    [
+        ("on", True, "possibly-too-dark"),  # the lit screen is the subject: a person looks
+        ("uncertain", True, "possibly-too-dark"),
+        ("off", True, "too-dark"),  # confidently dark: the dark photo is no help
+        ("on", False, "too-dark"),  # any other view: the product must be lit
+    ],
+)
+def test_a_dark_photo_named_screen_on_gets_a_warning_not_an_error(state, named, expected):
+    found = photo_findings(dark_photo(state, named), DEFAULT_POLICY)
+    dark = [f for f in found if f.code in ("too-dark", "possibly-too-dark")]
+    assert [f.code for f in dark] == [expected]
+    assert dark[0].value == 46 and dark[0].limit == DEFAULT_POLICY.dark_p90
+    assert "(46)" in dark[0].message
