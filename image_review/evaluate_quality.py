@@ -118,7 +118,8 @@ def disagreements(labels: list[QualityLabel], digests: list[str]) -> list[list[Q
     alarm at any limit."""
     same: dict[str, list[QualityLabel]] = defaultdict(list)
     for label, digest in zip(labels, digests, strict=True):
-        same[digest].append(label)
+        if digest:  # "" where the photo could not be read
+            same[digest].append(label)
     return [
         copies
         for copies in same.values()
@@ -379,6 +380,7 @@ def evaluate_quality(
         labels += rows
         paths += [folder / label.file for label in rows]
     measured_all, skipped, digests = measure_photos(paths)
+    disagreeing = disagreements(labels, digests)
     kept = [(label, m) for label, m in zip(labels, measured_all, strict=True) if m]
     if not kept:
         raise LabelsError("none of the labelled photos could be read")
@@ -397,7 +399,7 @@ def evaluate_quality(
         cross_validated=[_judge(check, labels, measured, cv_policies) for check in CHECKS],
         chosen=choose_limits(labels, measured),
         skipped=skipped,
-        disagreeing=disagreements(labels, [digest for digest in digests if digest]),
+        disagreeing=disagreeing,
     )
     if unlabelled is not None:
         named = {label.file for label in labels}

@@ -12,14 +12,9 @@ from pathlib import PurePosixPath
 from image_review.i18n import _, current_language, ngettext
 from image_review.model import Finding, Pair, PhotoResult, Requirement
 from image_review.models import load_model
-from image_review.photo_checks import is_flat
+from image_review.photo_checks import is_flat, screen_state
 from image_review.policy import Policy
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, View
-
-
-def screen_state(photo: PhotoResult) -> str | None:
-    """The detected screen state of a photo, or None when the detector did not run."""
-    return photo.measures.get("screen", {}).get("state")
 
 
 def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:

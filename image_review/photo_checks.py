@@ -117,6 +117,11 @@ def size(photo: PhotoResult, policy: Policy) -> list[Finding]:
     return []
 
 
+def screen_state(photo: PhotoResult) -> str | None:
+    """The detected screen state of a photo, or None when the detector did not run."""
+    return photo.measures.get("screen", {}).get("state")
+
+
 def is_flat(measures: dict, policy: Policy) -> bool:
     """Nearly one flat colour: few tones (entropy under min_entropy) and no edge anywhere
     (edge_width None: nothing rises 24 grey levels, even over a wide span). A product on a
@@ -155,26 +160,9 @@ def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
     if dark is None:
         return []
     code, level = dark
-    screen_photo = photo.screen_label and photo.measures.get("screen", {}).get("state") != "off"
-    if code == "too-dark" and screen_photo:
-        code = "possibly-too-dark"
-        message = (
-            _(
-                "may be too dark: even the brightest tenth of the photo is under {limit:g} of "
-                "255 ({p90:.0f}); a photo of the screen switched on may be shot in a dim room, "
-                "so a reviewer will look (estimate); if the screen or the product looks dim, "
-                "retake it in more light"
-            )
-            if level == "p90"
-            else _(
-                "may be too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}); a "
-                "photo of the screen switched on may be shot in a dim room, so a reviewer will "
-                "look (estimate); if the screen or the product looks dim, retake it in more "
-                "light"
-            )
-        )
-        limit = policy.dark_p90 if level == "p90" else policy.dark_p50
-    elif code == "possibly-too-dark":
+    # The named screen-on photo, unless its screen is confidently dark: a warning.
+    eased = code == "too-dark" and photo.screen_label and screen_state(photo) != "off"
+    if code == "possibly-too-dark":
         message = _(
             "may be too dark: the brightest tenth of the photo is under {limit:g} of 255 "
             "({p90:.0f}; estimate, a reviewer will look); if the product looks dim, retake "
@@ -182,18 +170,38 @@ def too_dark(photo: PhotoResult, policy: Policy) -> list[Finding]:
         )
         limit = policy.dark_warning_p90
     elif level == "p90":
-        message = _(
-            "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
-            "({p90:.0f}); retake it in more light or with the flash"
+        message = (
+            _(
+                "may be too dark: even the brightest tenth of the photo is under {limit:g} of "
+                "255 ({p90:.0f}); a photo of the screen switched on may be shot in a dim room, "
+                "so a reviewer will look (estimate); if the screen or the product looks dim, "
+                "retake it in more light"
+            )
+            if eased
+            else _(
+                "too dark: even the brightest tenth of the photo is under {limit:g} of 255 "
+                "({p90:.0f}); retake it in more light or with the flash"
+            )
         )
         limit = policy.dark_p90
     else:
-        message = _(
-            "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
-            "lamp or window in it does not light the product; retake it in more light "
-            "or with the flash"
+        message = (
+            _(
+                "may be too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}); a "
+                "photo of the screen switched on may be shot in a dim room, so a reviewer will "
+                "look (estimate); if the screen or the product looks dim, retake it in more "
+                "light"
+            )
+            if eased
+            else _(
+                "too dark: half of the photo is under {limit:g} of 255 ({p50:.0f}), and a "
+                "lamp or window in it does not light the product; retake it in more light "
+                "or with the flash"
+            )
         )
         limit = policy.dark_p50
+    if eased:
+        code = "possibly-too-dark"
     text = message.format(limit=limit, **{level: exposure[level]})
     return _finding(photo, code, text, exposure[level], limit)
 
