@@ -271,7 +271,9 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
             exif = im.getexif()
         except Exception:  # corrupt EXIF: decode the pixels anyway
             exif = Image.Exif()
-        frames = getattr(im, "n_frames", 1)
+        # A JPEG's further images (Pillow's MPO: an Ultra HDR gain map, a depth map, a
+        # preview) are not frames of an animation: the photo is its first image.
+        frames = 1 if fmt == "JPEG" else getattr(im, "n_frames", 1)
         long_side = max(width, height)
         if long_side > ANALYSIS_LONG_SIDE:
             scale = (ANALYSIS_LONG_SIDE * 0.75) / long_side

@@ -91,6 +91,12 @@ def frames(fmt: str) -> bytes:
     return encoded(images[0], fmt, save_all=True, append_images=images[1:])
 
 
+def with_gain_map(jpeg: bytes) -> bytes:
+    """The photo with a second image in its MPF block, as Ultra HDR photos carry a gain map."""
+    photo = Image.open(io.BytesIO(jpeg))
+    return encoded(photo, "MPO", save_all=True, append_images=[photo.convert("L").reduce(4)])
+
+
 #: file -> the finding it must get (None: decoded and measured, with no error finding)
 EXPECTED = {
     "empty.jpg": "empty-file",
@@ -111,6 +117,7 @@ EXPECTED = {
     "alpha.png": "transparency",
     "moving.gif": "animated",
     "pages.tif": "multi-page",
+    "gain-map.jpg": None,
     "bad-exif.jpg": None,
     "orientation-99.jpg": None,
     "x" * 200 + ".jpg": None,
@@ -143,6 +150,7 @@ def build_corpus() -> dict[str, bytes]:
         "alpha.png": encoded(Image.fromarray(rgba, "RGBA"), "PNG"),
         "moving.gif": frames("GIF"),
         "pages.tif": frames("TIFF"),
+        "gain-map.jpg": with_gain_map(big),
         "bad-exif.jpg": corrupt_exif_jpeg(),
         "orientation-99.jpg": exif_orientation(99),
         "x" * 200 + ".jpg": big,
@@ -192,6 +200,10 @@ def test_each_hostile_file_gets_its_finding(hostile_review, name, code):
         assert not codes & {"unreadable", "unsupported-format"}
     else:
         assert code in codes
+
+
+def test_a_gain_map_is_not_an_animation(hostile_review):
+    assert not findings_of(hostile_review, "gain-map.jpg") & {"animated", "multi-page"}
 
 
 def test_odd_names_links_and_sidecar(hostile_review):

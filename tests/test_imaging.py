@@ -122,6 +122,19 @@ def test_animated_gif_counts_its_frames():
     assert decode(out.getvalue(), "GIF", LIMIT).frames == 3
 
 
+def test_a_jpeg_holding_a_gain_map_is_one_still_photo():
+    # Android's Ultra HDR and iPhone's HDR photos keep a gain map as a second image in the
+    # JPEG's MPF block; Pillow opens such a file as a two-frame MPO.
+    photo = Image.new("RGB", (64, 48), (200, 30, 30))
+    out = io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (16, 12), "white")])
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 2
+    frame = decode(out.getvalue(), "JPEG", LIMIT)
+    assert frame.frames == 1
+    b, g, r = frame.bgr[24, 32]
+    assert r > 180 and g < 60 and b < 60  # the primary image, not the gain map
+
+
 def test_cmyk_jpeg_decodes_to_colour():
     out = io.BytesIO()
     Image.new("CMYK", (60, 40), (0, 255, 255, 0)).save(out, "JPEG")  # red in CMYK
