@@ -29,7 +29,7 @@ from typing import BinaryIO
 from PIL import Image, ImageCms, ImageOps
 
 from image_review.i18n import _
-from image_review.imaging import heif_module, is_truncated
+from image_review.imaging import heif_module, is_truncated, jpeg_end
 from image_review.model import PhotoResult, Review
 from image_review.views import SCREEN_ON, Profile
 
@@ -290,26 +290,11 @@ def _strip_jpeg(data: bytes) -> bytes:
             out += segment
         position += 2 + length
         if marker == 0xDA:  # start of scan: the compressed image, up to its end marker
-            end = _image_end(data, position)
+            end = jpeg_end(data, position)  # what follows (a gain map, a video) is left out
+            if end is None:
+                break
             return bytes(out + data[position:end])
     raise ExportError(_("the JPEG's headers are damaged"))
-
-
-def _image_end(data: bytes, position: int) -> int:
-    """Where the first image's end marker (FF D9) ends, walking its scans: what follows
-    (a phone's trailer, a second image such as a gain map) is left out."""
-    while True:
-        position = data.find(b"\xff", position)
-        if position < 0 or position + 1 >= len(data):
-            raise ExportError(_("the JPEG's headers are damaged"))
-        marker = data[position + 1]
-        if marker == 0xD9:
-            return position + 2
-        if marker in (0x00, 0xFF) or 0xD0 <= marker <= 0xD7:  # stuffed byte, fill, restart
-            position += 1 if marker == 0xFF else 2
-            continue
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
-        position += 2 + length  # a table or the next scan's header
 
 
 def _icc_segment(icc: bytes) -> bytes:

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import io
 import math
+import re
 import threading
 import warnings
 from dataclasses import dataclass
@@ -190,15 +191,32 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise error
 
 
+# A JPEG marker: FF then a code that is not a stuffed zero, a restart, a fill byte or TEM.
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\x01\xd0-\xd7\xff]")
+
+
+def jpeg_end(data: bytes, position: int = 2) -> int | None:
+    """Where the first image's end marker (FF D9) ends, walking its segments and scans from
+    `position` (a segment's start, or inside a scan); None when the data stops first. What
+    follows (a phone's trailer, a gain map, a motion photo's video) is not walked."""
+    while found := _JPEG_MARKER.search(data, position):
+        position = found.start()
+        if data[position + 1] == 0xD9:
+            return position + 2
+        if position + 4 > len(data):
+            return None
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return None
+
+
 def is_truncated(data: bytes, fmt: str) -> bool:
     """True when the file stops before its format's end marker."""
     if fmt == "JPEG":
         if data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
             return False  # the usual case, decided without a scan of the file
-        # Data may follow the image (maker trailers, a second image); the entropy-coded
-        # data cannot hold FF D9, so the last scan must still be followed by EOI.
-        last_scan = data.rfind(b"\xff\xda")
-        return last_scan < 0 or data.find(b"\xff\xd9", last_scan) < 0
+        # Data may follow the image (a maker's trailer, a gain map, a motion photo's
+        # video, whose bytes may hold anything): walk the image to its own end marker.
+        return jpeg_end(data) is None
     if fmt == "PNG":
         return b"IEND" not in data[-64:]
     return False

@@ -261,14 +261,21 @@ def test_further_photos_of_a_view_follow_its_first(example):
 
 
 @pytest.mark.parametrize("options", [{"progressive": True}, {"restart_marker_blocks": 4}])
-def test_a_kept_jpeg_loses_its_metadata_and_any_trailer_but_no_pixel(options):
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        b"PHONE-TRAILER\xff\xd8second image\xff\xd9",
+        b"PHONE-TRAILER ftypisom video \xff\xda with no end marker",  # a motion photo
+    ],
+)
+def test_a_kept_jpeg_loses_its_metadata_and_any_trailer_but_no_pixel(options, trailer):
     pixels = np.random.default_rng(0).integers(0, 255, (600, 800, 3)).astype(np.uint8)
     exif = Image.Exif()
     exif[0x010F] = "MakerOfCamera"
     exif.get_ifd(0x8825).update({1: "N", 2: (1.0, 2.0, 3.0)})
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, "JPEG", quality=85, exif=exif.tobytes(), **options)
-    data = out.getvalue() + b"PHONE-TRAILER\xff\xd8second image\xff\xd9"  # after the end
+    data = out.getvalue() + trailer  # after the end
     jpeg_bytes, changes = upload_jpeg(data, "JPEG", 10000)
     assert changes == ["metadata-removed"]
     assert b"MakerOfCamera" not in jpeg_bytes and b"PHONE-TRAILER" not in jpeg_bytes

@@ -77,6 +77,15 @@ def test_truncated_jpeg_still_decodes_and_is_flagged():
     assert not decode(data, "JPEG", LIMIT).truncated
 
 
+def test_a_motion_photos_video_after_the_image_is_not_a_truncation():
+    # Pixel and Galaxy motion photos append a video to the JPEG; its bytes may hold what
+    # looks like a scan's start (FF DA) with no end marker after it.
+    video = b"\x00\x00\x00\x18ftypisom" + b"\x5a" * 5000 + b"\xff\xda" + b"\x5a" * 5000
+    data = photo_bytes((800, 600))
+    assert not decode(data + video, "JPEG", LIMIT).truncated
+    assert decode(data[: len(data) * 2 // 3], "JPEG", LIMIT).truncated
+
+
 def test_pixel_limit_refuses_before_decoding():
     with pytest.raises(DecodeError) as caught:
         decode(photo_bytes((2000, 2000), "PNG"), "PNG", 1_000_000)
