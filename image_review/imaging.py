@@ -29,6 +29,7 @@ Image.MAX_IMAGE_PIXELS = None
 warnings.filterwarnings("ignore", module=r"PIL\..*")
 
 ANALYSIS_LONG_SIDE = 1024
+_DNG_VERSION = 50706  # the TIFF tag that makes a TIFF a camera raw file (DNG)
 HEIF_FORMATS = frozenset({"HEIF", "AVIF"})
 _REDUCIBLE = frozenset({"RGB", "RGBA", "L", "LA"})  # modes Pillow's reduce() takes
 
@@ -285,6 +286,15 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
         im = Image.open(io.BytesIO(data))
         width, height = im.size
         _check_pixels(width, height, max_pixels)
+        if fmt == "TIFF" and _DNG_VERSION in getattr(im, "tag_v2", {}):
+            raise DecodeError(  # its first image is only a preview; the raw data needs a converter
+                "unsupported-format",
+                _(
+                    "it is a camera raw file (DNG), which the upload does not take; export it "
+                    "as JPEG (iPhone: share it as JPEG, or turn ProRAW off in Settings > Camera "
+                    "> Formats)"
+                ),
+            )
         try:
             exif = im.getexif()
         except Exception:  # corrupt EXIF: decode the pixels anyway

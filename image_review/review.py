@@ -387,6 +387,8 @@ def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
             rel,
             limit=policy.max_pixels,
         )
+    if err.code == "unsupported-format":  # the detail says what to do
+        return Finding(err.code, _("{file}: {problem}").format(file=rel, problem=err.detail), rel)
     return Finding(
         err.code,
         _(

@@ -17,7 +17,7 @@ import pytest
 from conftest import EXAMPLES, photo_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from image_review.imaging import DecodeError, decode, sniff_format
 from image_review.manifest import dumps, schema_text
@@ -97,6 +97,14 @@ def with_gain_map(jpeg: bytes) -> bytes:
     return encoded(photo, "MPO", save_all=True, append_images=[photo.convert("L").reduce(4)])
 
 
+def raw_dng() -> bytes:
+    """A camera raw file: a TIFF whose DNGVersion tag is set, its first image a preview."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[50706] = b"\x01\x04\x00\x00"
+    tags.tagtype[50706] = 1  # bytes
+    return encoded(Image.new("RGB", (256, 192), "grey"), "TIFF", tiffinfo=tags)
+
+
 #: file -> the finding it must get (None: decoded and measured, with no error finding)
 EXPECTED = {
     "empty.jpg": "empty-file",
@@ -118,6 +126,7 @@ EXPECTED = {
     "moving.gif": "animated",
     "pages.tif": "multi-page",
     "gain-map.jpg": None,
+    "IMG_0001.DNG": "unsupported-format",
     "bad-exif.jpg": None,
     "orientation-99.jpg": None,
     "x" * 200 + ".jpg": None,
@@ -151,6 +160,7 @@ def build_corpus() -> dict[str, bytes]:
         "moving.gif": frames("GIF"),
         "pages.tif": frames("TIFF"),
         "gain-map.jpg": with_gain_map(big),
+        "IMG_0001.DNG": raw_dng(),
         "bad-exif.jpg": corrupt_exif_jpeg(),
         "orientation-99.jpg": exif_orientation(99),
         "x" * 200 + ".jpg": big,

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from conftest import photo_bytes
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 from PIL.TiffImagePlugin import IFDRational
 
 from image_review.imaging import (
@@ -84,6 +84,18 @@ def test_a_motion_photos_video_after_the_image_is_not_a_truncation():
     data = photo_bytes((800, 600))
     assert not decode(data + video, "JPEG", LIMIT).truncated
     assert decode(data[: len(data) * 2 // 3], "JPEG", LIMIT).truncated
+
+
+def test_a_camera_raw_file_is_refused_with_what_to_do():
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[50706] = b"\x01\x04\x00\x00"  # DNGVersion: the TIFF is a DNG, its image a preview
+    tags.tagtype[50706] = 1
+    out = io.BytesIO()
+    Image.new("RGB", (256, 192), "grey").save(out, "TIFF", tiffinfo=tags)
+    with pytest.raises(DecodeError) as refused:
+        decode(out.getvalue(), "TIFF", LIMIT)
+    assert refused.value.code == "unsupported-format" and "DNG" in refused.value.detail
+    assert decode(photo_bytes((256, 192), "TIFF"), "TIFF", LIMIT).width == 256  # a plain TIFF
 
 
 def test_pixel_limit_refuses_before_decoding():
