@@ -41,20 +41,17 @@ def find_submissions(root: Path) -> list[tuple[str, Path]]:
     """(name, folder) of each submission under ROOT, sorted by name.
 
     Every direct, non-hidden sub-folder is one submission; a ROOT with photos directly
-    inside and no sub-folders is one submission itself.
+    inside and no sub-folders is one submission itself. A zip archive beside the folders
+    is listed too, so that its row says to unzip it instead of its being left out unseen.
     """
     if not root.is_dir():
         raise BatchError(_("{folder}: no such folder").format(folder=root))
-    subfolders = sorted(
-        p
-        for p in root.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and not p.is_symlink()
-    )
-    if subfolders:
-        return [(p.name, p) for p in subfolders]
-    if discover(root).photos:
-        return [(root.resolve().name, root)]
-    return []
+    entries = [p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink()]
+    subfolders = [p for p in entries if p.is_dir()]
+    archives = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
+    if not subfolders and discover(root).photos:
+        return [(root.resolve().name, root)]  # its archives are listed in its own review
+    return [(p.name, p) for p in sorted(subfolders + archives)]
 
 
 def review_batch(

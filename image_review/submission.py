@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -89,6 +90,12 @@ def discover(folder: Path) -> Discovery:
     """
     if not folder.exists():
         raise SubmissionError(_("{folder}: no such folder").format(folder=folder))
+    if zipfile.is_zipfile(folder):
+        raise SubmissionError(
+            _("{folder}: a zip archive; unzip it and give the folder it holds").format(
+                folder=folder
+            )
+        )
     if not folder.is_dir():
         raise SubmissionError(
             _("{folder}: not a folder; give the folder that holds the photos").format(folder=folder)

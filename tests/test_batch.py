@@ -43,6 +43,19 @@ def test_find_submissions(root, tmp_path):
         find_submissions(tmp_path / "nope")
 
 
+def test_a_zip_archive_beside_the_folders_gets_a_row_that_says_to_unzip_it(root, tmp_path):
+    shutil.make_archive(str(root / "seller-7"), "zip", EXAMPLES / "complete-phone")
+    out = tmp_path / "out"
+    counts = review_batch(root, out, jobs=1)
+    assert counts.errors == 2  # the broken sidecar and the archive
+    archive = next(r for r in read_rows(out) if r["submission"] == "seller-7.zip")
+    assert archive["verdict"] == "error" and "unzip it" in archive["reason"]
+    photos_and_an_archive = tmp_path / "one"
+    shutil.copytree(EXAMPLES / "complete-phone", photos_and_an_archive)
+    shutil.copy(root / "seller-7.zip", photos_and_an_archive)
+    assert [n for n, _ in find_submissions(photos_and_an_archive)] == ["one"]
+
+
 def test_batch_writes_manifests_and_sorted_summaries(root, tmp_path):
     out = tmp_path / "out"
     counts = review_batch(root, out, jobs=2)

@@ -1,6 +1,7 @@
 import os
 import shutil
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,10 @@ def test_missing_folder_and_file_are_refused(tmp_path):
     (tmp_path / "file.jpg").write_bytes(b"x")
     with pytest.raises(SubmissionError, match="not a folder"):
         discover(tmp_path / "file.jpg")
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+        archive.writestr("front.jpg", b"x")
+    with pytest.raises(SubmissionError, match="a zip archive; unzip it"):
+        discover(tmp_path / "photos.zip")
 
 
 def views_of(folder: Path, sidecar: Sidecar | None = None) -> dict[str, tuple[str, str]]:
