@@ -64,12 +64,14 @@ SNIFF_BYTES = 32
 
 
 class DecodeError(Exception):
-    """A photo that cannot be analysed; `code` is the finding code to report."""
+    """A photo that cannot be analysed; `code` is the finding code to report, `limit` the
+    pixel cap a `pixel-limit` broke."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, limit: int | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.limit = limit
 
 
 @dataclass
@@ -155,7 +157,9 @@ def _decode_heif(data: bytes, max_pixels: int, budget: DecodeBudget) -> Frame:
         raise
     except MemoryError as err:
         raise DecodeError(
-            "pixel-limit", _("the image is too large to decode ({reason})").format(reason=err)
+            "pixel-limit",
+            _("the image is too large to decode ({reason})").format(reason=err),
+            max_pixels,
         ) from None
     except Exception as err:  # libheif raises many kinds of error on damaged data
         raise DecodeError(
@@ -183,6 +187,7 @@ def pixel_limit(width: int, height: int, max_pixels: int) -> DecodeError | None:
         ).format(
             width=width, height=height, megapixels=width * height / 1e6, limit=max_pixels / 1e6
         ),
+        max_pixels,
     )
 
 
@@ -318,7 +323,9 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
         raise
     except (MemoryError, Image.DecompressionBombError) as err:
         raise DecodeError(
-            "pixel-limit", _("the image is too large to decode ({reason})").format(reason=err)
+            "pixel-limit",
+            _("the image is too large to decode ({reason})").format(reason=err),
+            max_pixels,
         ) from None
     except UnidentifiedImageError:
         raise DecodeError("unreadable", _("the image data is not in a format it claims")) from None

@@ -39,8 +39,11 @@ class Policy:
     min_long_side: int = 500
     recommended_long_side: int = 1000
     max_long_side: int = 10000
-    # Resource caps: files past these are refused before decoding.
+    # Resource caps: files past these are refused before decoding. A JPEG is decoded at
+    # reduced size by its codec (a large one at an eighth of each side), so it may claim
+    # more: a 200 MP phone photo (16320 x 12240) decodes as 3 MP.
     max_pixels: int = 100_000_000
+    max_jpeg_pixels: int = 400_000_000
     max_file_bytes: int = 200 * 1024 * 1024
     # Memory: at most this many pixels decoded at full size at once (HEIC, PNG, TIFF, WebP;
     # JPEG decodes at reduced size). 50 MP is one 48 MP photo, or four of 12 MP.
@@ -76,6 +79,10 @@ class Policy:
     # Duplicates: a hash distance nominates a pair, the aligned tile difference confirms it.
     duplicate_hash_distance: int = 20
     duplicate_tile_limit: float = 0.4
+
+    def pixel_cap(self, fmt: str | None) -> int:
+        """The most pixels a photo of this format may claim to be decoded."""
+        return self.max_jpeg_pixels if fmt == "JPEG" else self.max_pixels
 
 
 DEFAULT_POLICY = Policy()

@@ -136,7 +136,7 @@ def _check_decoded(path: Path, evidence: Evidence, recorded: list[dict], policy:
         pixel = codes.get("pixel-limit")
         was_refused = not photo.findings  # empty, not a photo, or too large: never read
         now_allowed = (was_refused and load_problem(photo_file, policy) is None) or (
-            pixel is not None and policy.max_pixels > (pixel.get("limit") or 0)
+            pixel is not None and policy.pixel_cap(photo.format) > (pixel.get("limit") or 0)
         )
         if now_allowed:
             raise ManifestError(

@@ -306,13 +306,14 @@ def examine(
         problem = DecodeError(
             "unreadable", _("the file cannot be read ({reason})").format(reason=err.strerror)
         )
-        result.findings.append(_decode_finding(result.file, problem, policy))
+        result.findings.append(_decode_finding(result.file, problem))
         return Examined(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        frame = decode(data, photo_file.format or "", policy.max_pixels, budget)
+        fmt = photo_file.format or ""
+        frame = decode(data, fmt, policy.pixel_cap(fmt), budget)
     except DecodeError as err:
-        result.findings.append(_decode_finding(result.file, err, policy))
+        result.findings.append(_decode_finding(result.file, err))
         return Examined(result)
     del data
     result.width, result.height, result.orientation = frame.width, frame.height, frame.orientation
@@ -341,8 +342,8 @@ def _pixel_problem(photo: PhotoResult, policy: Policy) -> Finding | None:
     width, height = photo.width or 0, photo.height or 0
     if (photo.orientation or 1) >= 5:  # stored on its side: the header says so
         width, height = height, width
-    err = pixel_limit(width, height, policy.max_pixels)
-    return _decode_finding(photo.file, err, policy) if err else None
+    err = pixel_limit(width, height, policy.pixel_cap(photo.format))
+    return _decode_finding(photo.file, err) if err else None
 
 
 def load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
@@ -377,7 +378,7 @@ def load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
     return None
 
 
-def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
+def _decode_finding(rel: str, err: DecodeError) -> Finding:
     if err.code == "pixel-limit":
         return Finding(
             err.code,
@@ -385,7 +386,7 @@ def _decode_finding(rel: str, err: DecodeError, policy: Policy) -> Finding:
                 file=rel, problem=err.detail
             ),
             rel,
-            limit=policy.max_pixels,
+            limit=err.limit,
         )
     if err.code == "unsupported-format":  # the detail says what to do
         return Finding(err.code, _("{file}: {problem}").format(file=rel, problem=err.detail), rel)

@@ -115,6 +115,7 @@ EXPECTED = {
     "middle.jpg": None,
     "bomb.png": "pixel-limit",
     "bomb.jpg": "pixel-limit",
+    "phone-200mp.jpg": "too-large",  # decoded at an eighth of each side: judged, not refused
     "dot.png": "too-small",
     "grey16.png": None,
     "grey16.tif": None,
@@ -149,6 +150,7 @@ def build_corpus() -> dict[str, bytes]:
         "middle.jpg": damaged_middle(big),
         "bomb.png": png_with_size(100_000, 100_000),
         "bomb.jpg": jpeg_with_size(60_000, 60_000),
+        "phone-200mp.jpg": jpeg_with_size(16_320, 12_240),
         "dot.png": photo_bytes((1, 1), "PNG"),
         "grey16.png": encoded(Image.fromarray(grey16), "PNG"),
         "grey16.tif": encoded(Image.fromarray(grey16), "TIFF"),
@@ -293,7 +295,11 @@ def test_resource_caps_are_settable(tmp_path):
     from image_review.policy import Policy
 
     (tmp_path / "front.jpg").write_bytes(photo_bytes((1200, 900)))
+    (tmp_path / "back.png").write_bytes(photo_bytes((1200, 900), "PNG"))
     capped = review(tmp_path, Policy(max_pixels=1_000_000, max_file_bytes=10**9))
+    assert "pixel-limit" in findings_of(capped, "back.png")
+    assert "pixel-limit" not in findings_of(capped, "front.jpg")  # a JPEG decodes reduced
+    capped = review(tmp_path, Policy(max_jpeg_pixels=1_000_000))
     assert "pixel-limit" in findings_of(capped, "front.jpg")
     small = review(tmp_path, Policy(max_file_bytes=1000))
     assert "file-too-large" in findings_of(small, "front.jpg")
