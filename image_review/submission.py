@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import unicodedata
@@ -301,10 +302,11 @@ def _from_sidecar(
 
 def _from_name(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
     """Assignment from the innermost folder that names a view, else from the file name;
-    a name that is not UTF-8 is read as GB18030 when only that reading names a view."""
+    a name Chinese Windows wrote is read as GB18030 when only that reading names a view."""
     assignment, side = _from_words(rel, profile)
-    reading = _gb18030_reading(rel) if assignment.view == UNASSIGNED and side is None else None
-    if reading:
+    if assignment.view != UNASSIGNED or side is not None:
+        return assignment, side
+    for reading in _gb18030_readings(rel):
         read, read_side = _from_words(reading, profile)
         if read.view != UNASSIGNED or read_side is not None:
             read.read_as = reading
@@ -312,29 +314,46 @@ def _from_name(rel: str, profile: Profile) -> tuple[Assignment, int | None]:
     return assignment, side
 
 
-def _gb18030_reading(rel: str) -> str | None:
-    """The name as Chinese Windows wrote it: a name that is not UTF-8 (printed with `\\xNN`
-    escapes, see `printable`) whose bytes are valid GB18030; None otherwise. A zip made on
-    Chinese Windows stores names in GBK, which GB18030 contains."""
-    if "\\x" not in rel:
-        return None
-    try:
-        return name_bytes(rel).decode("gb18030")
-    except UnicodeDecodeError:
-        return None
+# How unzip tools outside China decode a name a zip stored without its UTF-8 flag.
+_DOS_CODE_PAGES = ("cp437", "cp850")
+
+
+def _gb18030_readings(rel: str) -> list[str]:
+    """The name as Chinese Windows may have written it. A zip made there stores names in
+    GBK (which GB18030 contains) without saying so: unzipped as raw bytes the name is not
+    UTF-8 (printed with `\\xNN` escapes, see `printable`); unzipped with a DOS code page
+    it is mojibake (`顶部.jpg` arrives as `╢Ñ▓┐.jpg`)."""
+    if "\\x" in rel:
+        stored = [name_bytes(rel)]
+    elif rel.isascii():
+        return []
+    else:
+        stored = []
+        for page in _DOS_CODE_PAGES:
+            with contextlib.suppress(UnicodeEncodeError):
+                stored.append(rel.encode(page))
+    readings = []
+    for raw in stored:
+        with contextlib.suppress(UnicodeDecodeError):
+            readings.append(raw.decode("gb18030"))
+    return readings
 
 
 def _read_as_gb18030(rel: str) -> Finding:
     """One message for every such photo, so the terminal says it once for all of them."""
-    return Finding(
-        "name-gb18030",
-        _(
+    if "\\x" in rel:
+        message = _(
             "{file}: its name is not UTF-8; it was read as GB18030 (as Chinese Windows "
             "names files in a zip) to find its view. Make the zip with UTF-8 names, or "
             "rename the photos, so other tools read them too"
-        ).format(file=rel),
-        file=rel,
-    )
+        )
+    else:
+        message = _(
+            "{file}: its name looks garbled, as a Chinese Windows name in a zip does when "
+            "it is unzipped elsewhere; it was read as GB18030 to find its view. Make the "
+            "zip with UTF-8 names, or rename the photos, so other tools read them too"
+        )
+    return Finding("name-gb18030", message.format(file=rel), file=rel)
 
 
 def _from_words(rel: str, profile: Profile) -> tuple[Assignment, int | None]:

@@ -187,6 +187,36 @@ def test_names_from_a_chinese_windows_zip_are_read_as_gb18030(tmp_path):
     assert render(result).count("name-gb18030") == 1  # one line for the nine
 
 
+@pytest.mark.parametrize("code_page", ["cp437", "cp850"])
+def test_names_from_a_chinese_windows_zip_unzipped_elsewhere_are_read_as_gb18030(
+    tmp_path, code_page
+):
+    """Unzipped outside China (Windows Explorer, 7-Zip, Python's zipfile) a GBK name is
+    decoded with a DOS code page: `顶部.jpg` arrives as `╢Ñ▓┐.jpg`, valid UTF-8 but garbled."""
+    folder = tmp_path / "garbled"
+    folder.mkdir()
+    for photo in (EXAMPLES / "chinese-names").iterdir():
+        garbled = photo.name.encode("gb18030").decode(code_page)
+        (folder / garbled).write_bytes(photo.read_bytes())
+    result = review(folder)
+    assert result.verdict() == "pass", result.failures()
+    top = next(p for p in result.photos if p.view == "top")
+    assert top.file == "顶部.jpg".encode("gb18030").decode(code_page)
+    notes = [f for f in result.all_findings() if f.code == "name-gb18030"]
+    assert len(notes) == 9 and all("looks garbled" in f.message for f in notes)
+
+
+def test_a_latin_name_is_not_taken_for_a_garbled_chinese_one(tmp_path):
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    photo = EXAMPLES / "complete-phone" / "03_top.jpg"
+    for name in ("Rückseite.jpg", "Façade.jpg", "Ñandú.jpg"):
+        (folder / name).write_bytes(photo.read_bytes())
+    result = review(folder)
+    assert {p.view for p in result.photos} == {"unassigned"}
+    assert not [f for f in result.all_findings() if f.code == "name-gb18030"]
+
+
 def test_a_name_that_is_neither_utf8_nor_gb18030_stays_unassigned(tmp_path):
     folder = tmp_path / "odd"
     folder.mkdir()
