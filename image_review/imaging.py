@@ -87,6 +87,7 @@ class Frame:
     truncated: bool = False
     frames: int = 1  # animation frames or TIFF pages
     transparent: bool = False
+    screen_capture: bool = False  # the metadata calls it a screenshot
 
 
 @functools.cache
@@ -363,7 +364,27 @@ def _frame(
         truncated=is_truncated(data, fmt),
         frames=frames,
         transparent=transparent,
+        screen_capture=_says_screen_capture(exif, data),
     )
+
+
+_CAMERA_TAGS = (0x010F, 0x0110)  # EXIF Make and Model
+_EXIF_IFD, _USER_COMMENT = 0x8769, 0x9286
+_METADATA_BYTES = 65536  # where a PNG's or JPEG's XMP packet sits, before the pixels
+
+
+def _says_screen_capture(exif: Image.Exif, data: bytes) -> bool:
+    """Whether the metadata calls the picture a screenshot and names no camera: Apple's
+    phones and Macs write "Screenshot" as its user comment (in XMP, or in EXIF)."""
+    if any(exif.get(tag) for tag in _CAMERA_TAGS):
+        return False
+    if b">Screenshot<" in data[:_METADATA_BYTES]:
+        return True
+    try:
+        comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+    except Exception:  # a corrupt EXIF block says nothing usable
+        return False
+    return isinstance(comment, (bytes, str)) and "Screenshot" in str(comment)
 
 
 def _fit(pixels: np.ndarray) -> np.ndarray:

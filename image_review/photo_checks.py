@@ -13,7 +13,9 @@ read from a manifest) with the policy. The quality verdicts are plain functions 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import PurePosixPath
 
 from image_review.i18n import _
 from image_review.model import Finding, PhotoResult
@@ -38,8 +40,11 @@ def check(*codes: str) -> Callable[[Check], Check]:
 
 
 def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    """Findings about one decoded photo, from its measures alone: every check, in order."""
-    return [finding for _codes, run in CHECKS for finding in run(photo, policy)]
+    """Findings about one decoded photo, from its measures alone: every check, in order.
+    A screenshot gets that finding alone: the other checks judge photos of the unit."""
+    findings = [finding for _codes, run in CHECKS for finding in run(photo, policy)]
+    shot = [finding for finding in findings if finding.code == "screenshot"]
+    return shot or findings
 
 
 def _finding(
@@ -51,6 +56,34 @@ def _finding(
 ) -> list[Finding]:
     text = _("{file}: {message}").format(file=photo.file, message=message)  # "：" in Chinese
     return [Finding(code, text, photo.file, value, limit)]
+
+
+# The names phones and computers give a screenshot: the word, then the date it was taken
+# ("Screenshot_20240101-120000.png", "Screen Shot 2020-01-01 at …", "截屏2024-…",
+# "屏幕截图 2024-…"). A name without the date ("screen shot.jpg") may mean a shot of the screen.
+_SCREENSHOT_NAME = re.compile(
+    r"(screen ?shot|screen capture|截屏|截图|截圖|屏幕快照|螢幕擷取畫面|bildschirmfoto"
+    r"|capture d.écran|captura de pantalla)[\s_-]*\d{4}",
+    re.IGNORECASE,
+)
+
+
+@check("screenshot")
+def screenshot(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """A screen capture shows what a screen showed, not the sample unit: by its metadata
+    (see imaging) or by the name a phone or computer gave it."""
+    named = _SCREENSHOT_NAME.search(PurePosixPath(photo.file).name)
+    if not (named or photo.measures.get("screen_capture")):
+        return []
+    return _finding(
+        photo,
+        "screenshot",
+        _(
+            "a screenshot (its name or its metadata says so), not a photo of the sample unit; "
+            "photograph the product itself (for the screen-on view: the device with its "
+            "screen switched on)"
+        ),
+    )
 
 
 def _conversion_advice(fmt: str | None) -> str:

@@ -35,6 +35,7 @@ _RULES = (
     Rule("view-missing", "error", "requirement", APPLY, "no usable photo shows a required view"),
     Rule("screen-on-missing", "error", "requirement", SCREEN, "no photo shows the screen on"),
     Rule("duplicate", "error", "requirement", APPLY, "the same photo is used for two views"),
+    Rule("screenshot", "error", "requirement", APPLY, "a screenshot, not a photo of the unit"),
     Rule("unreadable", "error", "requirement", TOOL, "the file is a photo that cannot be decoded"),
     Rule("unsupported-format", "error", "requirement", TOOL, "the file is not an image format"),
     Rule("empty-file", "error", "requirement", TOOL, "the file has no bytes"),

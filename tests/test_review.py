@@ -1,13 +1,15 @@
 import dataclasses
+import io
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import jsonschema
 import numpy as np
 import pytest
 from conftest import EXAMPLES, photo_bytes
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from test_screen import surer_of_dark
 
 from image_review.manifest import dumps, schema_text
@@ -168,6 +170,45 @@ def test_screen_option_and_sidecar_decide_the_screen_requirement(example):
     skipped = review(folder, screen="no")
     assert skipped.verdict() == "pass"
     assert all("screen" not in p.measures for p in skipped.photos)
+
+
+def apple_screenshot(source: Path, camera: str | None = None) -> bytes:
+    """The photo as a PNG carrying the XMP user comment Apple's screenshots carry (and the
+    camera's EXIF Model, when given)."""
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        '22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/'
+        'exif/1.0/"><exif:UserComment>Screenshot</exif:UserComment></rdf:Description>'
+        "</rdf:RDF></x:xmpmeta>"
+    )
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp)
+    exif = Image.Exif()
+    if camera:
+        exif[0x0110] = camera
+    out = io.BytesIO()
+    Image.open(source).save(out, "PNG", pnginfo=info, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_screenshot_is_not_a_photo_of_the_unit(phone_with):
+    """Named as the screen-on photo, a screenshot fails that view with one finding, found
+    by its metadata or by the name a phone gives it; a photo of the screen does not."""
+    folder = phone_with("on.jpg", "09_screen-on.jpg")
+    assert review(folder).verdict() == "pass"
+    lit = EXAMPLES.parent / "screens" / "on.jpg"
+    (folder / "09_screen-on.jpg").unlink()
+    (folder / "09_screen-on.png").write_bytes(apple_screenshot(lit))
+    result = review(folder)
+    shot = next(p for p in result.photos if p.file == "09_screen-on.png")
+    assert [f.code for f in shot.findings] == ["screenshot"] and not shot.usable
+    assert result.verdict() == "fail"
+    (folder / "09_screen-on.png").write_bytes(apple_screenshot(lit, camera="iPhone 15"))
+    assert review(folder).verdict() == "pass"  # a camera is named: a photo after all
+    (folder / "09_screen-on.png").rename(folder / "Screenshot_20241205-101500_screen-on.png")
+    assert ("screenshot", "Screenshot_20241205-101500_screen-on.png") in errors(review(folder))
+    (folder / "Screenshot_20241205-101500_screen-on.png").rename(folder / "screen shot.png")
+    assert "screenshot" not in {f.code for f in review(folder).all_findings()}
 
 
 def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):

@@ -25,5 +25,6 @@ def measure(frame: Frame, thumb: np.ndarray, detect_screen: bool = True) -> dict
         "truncated": frame.truncated,
         "frames": frame.frames,
         "transparent": frame.transparent,
+        "screen_capture": frame.screen_capture,
         **screen,
     }
