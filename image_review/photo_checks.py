@@ -80,8 +80,8 @@ def screenshot(photo: PhotoResult, policy: Policy) -> list[Finding]:
         "screenshot",
         _(
             "a screenshot (its name or its metadata says so), not a photo of the sample unit; "
-            "photograph the product itself (for the screen-on view: the device with its "
-            "screen switched on)"
+            "send the original photo, not a screenshot of it, or photograph the product (for "
+            "the screen-on view: the device with its screen switched on)"
         ),
     )
 
