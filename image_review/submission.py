@@ -91,16 +91,12 @@ def discover(folder: Path) -> Discovery:
     """
     if not folder.exists():
         raise SubmissionError(_("{folder}: no such folder").format(folder=folder))
-    if zipfile.is_zipfile(folder):
-        raise SubmissionError(
-            _("{folder}: a zip archive; unzip it and give the folder it holds").format(
-                folder=folder
-            )
-        )
     if not folder.is_dir():
-        raise SubmissionError(
-            _("{folder}: not a folder; give the folder that holds the photos").format(folder=folder)
-        )
+        if zipfile.is_zipfile(folder):
+            message = _("{folder}: a zip archive; unzip it and give the folder it holds")
+        else:
+            message = _("{folder}: not a folder; give the folder that holds the photos")
+        raise SubmissionError(message.format(folder=folder))
     root = folder.resolve()
     found = Discovery()
 
