@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from image_review.rules import RULES
+from image_review.rules import RULES, UNCOUNTED_CODES
 from image_review.views import UNASSIGNED
 
 if TYPE_CHECKING:
@@ -62,8 +62,17 @@ class PhotoResult:
 
     @property
     def usable(self) -> bool:
-        """Readable and without any error finding."""
-        return self.measures != {} and not any(f.severity == "error" for f in self.findings)
+        """Readable, without any error finding, and a photo of the unit."""
+        return (
+            self.measures != {}
+            and not self.uncounted
+            and not any(f.severity == "error" for f in self.findings)
+        )
+
+    @property
+    def uncounted(self) -> bool:
+        """A finding says it counts for nothing, though it fails nothing (a screenshot)."""
+        return any(f.code in UNCOUNTED_CODES for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,9 @@ class Review:
         return list(dict.fromkeys(out))
 
     def unassigned_photos(self) -> list[PhotoResult]:
-        """The photos no view was named for (by the sidecar, a folder or the file name)."""
-        return [p for p in self.photos if p.view == UNASSIGNED]
+        """The photos no view was named for (by the sidecar, a folder or the file name) and
+        that could be named for one (not a screenshot)."""
+        return [p for p in self.photos if p.view == UNASSIGNED and not p.uncounted]
 
     def views_without_photo(self) -> list[str]:
         """The required views that fail with no photo at all (ids): to shoot, or to name."""

@@ -21,6 +21,7 @@ from image_review.i18n import _
 from image_review.model import Finding, PhotoResult
 from image_review.policy import Policy
 from image_review.rules import RULES
+from image_review.views import UNASSIGNED
 
 Check = Callable[[PhotoResult, Policy], list[Finding]]
 CHECKS: list[tuple[tuple[str, ...], Check]] = []  # (codes it gives, check), in order
@@ -42,9 +43,9 @@ def check(*codes: str) -> Callable[[Check], Check]:
 def photo_findings(photo: PhotoResult, policy: Policy) -> list[Finding]:
     """Findings about one decoded photo, from its measures alone: every check, in order.
     A screenshot gets that finding alone: the other checks judge photos of the unit."""
-    findings = [finding for _codes, run in CHECKS for finding in run(photo, policy)]
-    shot = [finding for finding in findings if finding.code == "screenshot"]
-    return shot or findings
+    if is_screenshot(photo):
+        return screenshot(photo, policy)
+    return [finding for _codes, run in CHECKS for finding in run(photo, policy)]
 
 
 def _finding(
@@ -68,13 +69,28 @@ _SCREENSHOT_NAME = re.compile(
 )
 
 
-@check("screenshot")
-def screenshot(photo: PhotoResult, policy: Policy) -> list[Finding]:
-    """A screen capture shows what a screen showed, not the sample unit: by its metadata
-    (see imaging) or by the name a phone or computer gave it."""
+def is_screenshot(photo: PhotoResult) -> bool:
+    """A screen capture, by its metadata (see imaging) or by the name a phone or computer
+    gave it."""
     named = _SCREENSHOT_NAME.search(PurePosixPath(photo.file).name)
-    if not (named or photo.measures.get("screen_capture")):
+    return bool(named or photo.measures.get("screen_capture"))
+
+
+@check("screenshot", "screenshot-extra")
+def screenshot(photo: PhotoResult, policy: Policy) -> list[Finding]:
+    """A screen capture shows what a screen showed, not the sample unit: named for a view,
+    it cannot count for it; among the other photos it counts for none."""
+    if not is_screenshot(photo):
         return []
+    if photo.view == UNASSIGNED:
+        return _finding(
+            photo,
+            "screenshot-extra",
+            _(
+                "a screenshot (its name or its metadata says so), not a photo of the sample "
+                "unit: it counts for no view; leave it out unless the application asks for it"
+            ),
+        )
     return _finding(
         photo,
         "screenshot",

@@ -31,7 +31,7 @@ from image_review.judge import (
 from image_review.measures import measure
 from image_review.measures.fingerprint import hamming, thumbnail, tile_difference
 from image_review.model import Finding, Pair, PhotoResult, Review
-from image_review.photo_checks import photo_findings
+from image_review.photo_checks import is_screenshot, photo_findings
 from image_review.policy import DEFAULT_POLICY, MAX_HASH_DISTANCE, MAX_TILE_LIMIT, Policy
 from image_review.sidecar import Sidecar, read_sidecar
 from image_review.submission import (
@@ -208,9 +208,11 @@ def _judge_photo(
     if not photo.measures:  # not decoded: its finding says why
         return photo
     photo.findings += photo_findings(photo, policy)
-    if assignment.view == UNASSIGNED and surely_lit(photo, policy):
+    if assignment.view != UNASSIGNED or is_screenshot(photo):  # a screenshot counts for none
+        return photo
+    if surely_lit(photo, policy):
         photo.view, photo.view_source = SCREEN_ON, "content"
-    elif assignment.view == UNASSIGNED:
+    else:
         photo.findings.append(unassigned_finding(photo, assignment.hint))
     return photo
 

@@ -211,6 +211,20 @@ def test_a_screenshot_is_not_a_photo_of_the_unit(phone_with):
     assert "screenshot" not in {f.code for f in review(folder).all_findings()}
 
 
+def test_a_screenshot_beside_the_views_fails_nothing_and_counts_for_nothing(example):
+    """A lit screenshot among a complete set: a warning; it is not the screen-on photo by
+    its content, not one of the usable photos, and not a view to name."""
+    folder = example("complete-phone")
+    lit = EXAMPLES.parent / "screens" / "on.jpg"
+    (folder / "IMG_0001.PNG").write_bytes(apple_screenshot(lit))
+    result = review(folder)
+    assert result.verdict() == "pass", result.failures()
+    shot = next(p for p in result.photos if p.file == "IMG_0001.PNG")
+    assert [f.code for f in shot.findings] == ["screenshot-extra"]
+    assert shot.view == "unassigned" and not shot.usable
+    assert sum(p.usable for p in result.photos) == 9 and not result.unassigned_photos()
+
+
 def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):
     """With the off band above the drawn dark TV's probability (0.06): see test_screen."""
     surer_of_dark(monkeypatch, 0.1)
