@@ -29,7 +29,7 @@ from typing import BinaryIO
 from PIL import Image, ImageCms, ImageOps
 
 from image_review.i18n import _
-from image_review.imaging import heif_module, is_truncated, jpeg_end
+from image_review.imaging import heif_module, is_truncated, jpeg_end, read_by_heif
 from image_review.model import PhotoResult, Review
 from image_review.views import SCREEN_ON, Profile
 
@@ -41,7 +41,6 @@ _PRODUCT_ID = re.compile(r"^(?:[A-Z0-9]{10}|\d{10,14})$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same input gives the same bytes
 _KEPT_SEGMENTS = {0xE0, 0xEE}  # JFIF, and Adobe (it says how the colours are stored)
 _NO_LENGTH = {0x01, *range(0xD0, 0xD8)}  # markers without a length field
-_HEIF = ("HEIF", "AVIF")
 
 
 class ExportError(Exception):
@@ -178,7 +177,7 @@ def upload_jpeg(data: bytes, fmt: str, max_long_side: int) -> tuple[bytes, list[
     if is_truncated(data, fmt):
         raise ExportError(_("the file ends early: part of the picture is missing"))
     image = _open(data, fmt)
-    orientation = image.getexif().get(0x0112, 1) if fmt not in _HEIF else 1
+    orientation = 1 if read_by_heif(fmt) else image.getexif().get(0x0112, 1)
     lossless = (
         fmt == "JPEG"
         and image.mode in ("RGB", "L")
@@ -209,7 +208,7 @@ def upload_jpeg(data: bytes, fmt: str, max_long_side: int) -> tuple[bytes, list[
 
 def _open(data: bytes, fmt: str) -> Image.Image:
     try:
-        if fmt in _HEIF:
+        if read_by_heif(fmt):
             heif = heif_module().open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
             return heif[heif.primary_index].to_pillow()  # upright: libheif applies rotation
         return Image.open(io.BytesIO(data))

@@ -30,7 +30,6 @@ warnings.filterwarnings("ignore", module=r"PIL\..*")
 
 ANALYSIS_LONG_SIDE = 1024
 _DNG_VERSION = 50706  # the TIFF tag that makes a TIFF a camera raw file (DNG)
-HEIF_FORMATS = frozenset({"HEIF", "AVIF"})
 _REDUCIBLE = frozenset({"RGB", "RGBA", "L", "LA"})  # modes Pillow's reduce() takes
 
 _FTYP_HEIF = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif"}
@@ -53,8 +52,9 @@ def sniff_format(head: bytes) -> str | None:
         return "WEBP"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in _FTYP_AVIF:
-            return "AVIF"
+        compatible = {head[i : i + 4] for i in range(16, len(head) - 3, 4)}
+        if brand in _FTYP_AVIF or (brand in (b"mif1", b"msf1") and compatible & _FTYP_AVIF):
+            return "AVIF"  # an AVIF may name the generic HEIF brand first
         if brand in _FTYP_HEIF:
             return "HEIF"
     return None
@@ -88,6 +88,19 @@ class Frame:
     frames: int = 1  # animation frames or TIFF pages
     transparent: bool = False
     screen_capture: bool = False  # the metadata calls it a screenshot
+
+
+@functools.cache
+def _pillow_reads_avif() -> bool:
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def read_by_heif(fmt: str) -> bool:
+    """Whether pillow-heif reads this format: HEIC always, AVIF where Pillow cannot (Pillow
+    11.3 and later read AVIF themselves; pillow-heif 1.x has no AV1 decoder any more)."""
+    return fmt == "HEIF" or (fmt == "AVIF" and not _pillow_reads_avif())
 
 
 @functools.cache
@@ -286,7 +299,7 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
     JPEG is decoded at reduced size by the codec (DCT scaling); other formats are decoded
     at full size, at most `budget` pixels of them at once, and shrunk at once.
     """
-    if fmt in HEIF_FORMATS:
+    if read_by_heif(fmt):
         return _decode_heif(data, max_pixels, budget)
     try:
         im = Image.open(io.BytesIO(data))

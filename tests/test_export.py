@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from make_fixtures import P3_PATCH, P3_PATCH_BOX, jpeg
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, features
 from synthetic import render_view
 
 from image_review.cli import cli
@@ -108,6 +108,19 @@ def test_a_16_bit_photo_is_reduced_to_8_bits():
     with Image.open(io.BytesIO(jpeg_bytes)) as image:
         pixels = np.asarray(image).astype(int)
     assert image.mode == "RGB" and abs(pixels[450, 600, 0] - 128) <= 3  # mid-grey stays mid
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
+def test_an_avif_photo_is_converted_upright():
+    photo = Image.new("RGB", (1200, 900), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    photo.save(out, "AVIF", exif=exif.tobytes())
+    jpeg_bytes, changes = upload_jpeg(out.getvalue(), "AVIF", 10000)
+    assert changes[:2] == ["converted-from-avif", "rotated"]
+    with Image.open(io.BytesIO(jpeg_bytes)) as image:
+        assert image.format == "JPEG" and image.size == (900, 1200)
 
 
 def test_a_rotated_jpeg_comes_out_upright_without_its_location(exported):

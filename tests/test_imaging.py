@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from conftest import photo_bytes
-from PIL import Image, TiffImagePlugin
+from PIL import Image, TiffImagePlugin, features
 from PIL.TiffImagePlugin import IFDRational
 
 from image_review.imaging import (
@@ -96,6 +96,29 @@ def test_a_camera_raw_file_is_refused_with_what_to_do():
         decode(out.getvalue(), "TIFF", LIMIT)
     assert refused.value.code == "unsupported-format" and "DNG" in refused.value.detail
     assert decode(photo_bytes((256, 192), "TIFF"), "TIFF", LIMIT).width == 256  # a plain TIFF
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
+def test_avif_is_read_by_pillow_and_turned_upright():
+    # pillow-heif 1.x no longer decodes AV1: an AVIF photo was "unreadable".
+    photo = Image.new("RGB", (400, 200), "red")
+    photo.paste((0, 0, 255), (0, 0, 100, 200))  # blue on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn a quarter clockwise to show it
+    out = io.BytesIO()
+    photo.save(out, "AVIF", exif=exif.tobytes(), quality=90)
+    data = out.getvalue()
+    assert sniff_format(data[:32]) == "AVIF"
+    frame = decode(data, "AVIF", LIMIT)
+    assert (frame.width, frame.height) == (200, 400)
+    blue, _, red = frame.bgr[5, 100]
+    assert blue > 200 and red < 60  # the left edge is now on top
+
+
+def test_an_avif_naming_the_generic_heif_brand_first_is_sniffed_as_avif():
+    head = b"\x00\x00\x00\x20ftypmif1\x00\x00\x00\x00mif1avifmiaf"
+    assert sniff_format(head) == "AVIF"
+    assert sniff_format(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic") == "HEIF"
 
 
 def test_pixel_limit_refuses_before_decoding():
