@@ -40,6 +40,7 @@ from image_review.submission import (
     SubmissionError,
     assign_views,
     discover,
+    is_camera_raw,
     nested_submissions,
 )
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, load_profile
@@ -197,7 +198,7 @@ def _judge_photo(
         measures=measures,
         findings=list(measured.findings),
     )
-    refused = load_problem(photo_file, policy)
+    refused = load_problem(photo_file, policy, named=assignment.view != UNASSIGNED)
     over_limit = _pixel_problem(photo, policy)
     if refused or over_limit:  # as if never decoded (a re-judge with other limits)
         photo.measures, photo.findings = {}, [refused or over_limit]
@@ -348,13 +349,33 @@ def _pixel_problem(photo: PhotoResult, policy: Policy) -> Finding | None:
     return _decode_finding(photo.file, err) if err else None
 
 
-def load_problem(photo_file: PhotoFile, policy: Policy) -> Finding | None:
-    """A finding that stops the photo from being read at all, or None."""
+def load_problem(photo_file: PhotoFile, policy: Policy, named: bool = True) -> Finding | None:
+    """A finding that stops the photo from being read at all, or None. A camera raw file
+    is not read: an error when it is `named` for a view, else a note (it counts for none,
+    and the JPEG the camera saved beside it is reviewed)."""
     rel = photo_file.rel
     if photo_file.size == 0:
         return Finding(
             "empty-file",
             _("{file}: the file is empty (0 bytes); copy the photo again").format(file=rel),
+            rel,
+        )
+    if is_camera_raw(rel) and not named:
+        return Finding(
+            "camera-raw-extra",
+            _(
+                "{file}: a camera raw file, which the upload does not take; it counts for no "
+                "view (send the JPEG the camera saved beside it)"
+            ).format(file=rel),
+            rel,
+        )
+    if is_camera_raw(rel):
+        return Finding(
+            "unsupported-format",
+            _(
+                "{file}: a camera raw file, which the upload does not take; export it as JPEG, "
+                "or name the JPEG the camera saved beside it for this view"
+            ).format(file=rel),
             rel,
         )
     if photo_file.format is None:

@@ -65,6 +65,7 @@ _RULES = (
     Rule("repeated-photo", "warning", "recommendation", TOOL, "the same photo appears twice"),
     Rule("unassigned", "warning", "recommendation", TOOL, "the name says no view"),
     Rule("screenshot-extra", "warning", "recommendation", APPLY, "a screenshot beside the views"),
+    Rule("camera-raw-extra", "info", "recommendation", TOOL, "a raw file beside its JPEG"),
     Rule("name-gb18030", "info", "recommendation", TOOL, "a GBK name (Chinese Windows zip)"),
     Rule("view-conflict", "warning", "recommendation", TOOL, "the sidecar names a file twice"),
     Rule("sidecar-missing-file", "warning", "recommendation", TOOL, "sidecar names no such file"),
@@ -78,7 +79,7 @@ _RULES = (
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 # A photo with one of these counts for nothing, though it fails nothing.
-UNCOUNTED_CODES = frozenset({"screenshot-extra"})
+UNCOUNTED_CODES = frozenset({"screenshot-extra", "camera-raw-extra"})
 
 # A file that cannot be a photo of the set at all: naming it fixes nothing, so it is fixed first.
 BROKEN_FILE_CODES = frozenset(

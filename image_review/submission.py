@@ -25,10 +25,26 @@ from image_review.views import (
 
 MANIFEST_NAME = "review-manifest.json"
 #: Extensions that promise a photo: such a file is reported even when its bytes are not one.
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"}
-    | {".heif", ".hif", ".avif", ".dng", ".raw", ".cr2", ".nef", ".arw", ".orf", ".rw2", ".psd"}
+# Camera raw files: photos, but not what the upload takes (a TIFF-based one opens only as
+# the preview it starts with); the JPEG a camera saves beside each is the photo to send.
+CAMERA_RAW_EXTENSIONS = frozenset(
+    {".dng", ".raw", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf"}
+    | {".rw2", ".raf", ".pef", ".srw", ".3fr", ".iiq", ".erf", ".kdc", ".dcr", ".mrw", ".x3f"}
 )
+IMAGE_EXTENSIONS = (
+    frozenset(
+        {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
+        | {".heic", ".heif", ".hif", ".avif", ".psd"}
+    )
+    | CAMERA_RAW_EXTENSIONS
+)
+
+
+def is_camera_raw(rel: str) -> bool:
+    """Whether the file's name says it is a camera raw file."""
+    return PurePosixPath(rel).suffix.lower() in CAMERA_RAW_EXTENSIONS
+
+
 _SKIPPED_NAMES = frozenset({MANIFEST_NAME, SIDECAR_NAME, "thumbs.db", "desktop.ini"})
 
 

@@ -127,7 +127,7 @@ EXPECTED = {
     "moving.gif": "animated",
     "pages.tif": "multi-page",
     "gain-map.jpg": None,
-    "IMG_0001.DNG": "unsupported-format",
+    "IMG_0001.DNG": "camera-raw-extra",  # beside the views: a note, not read
     "bad-exif.jpg": None,
     "orientation-99.jpg": None,
     "x" * 200 + ".jpg": None,

@@ -225,6 +225,24 @@ def test_a_screenshot_beside_the_views_fails_nothing_and_counts_for_nothing(exam
     assert sum(p.usable for p in result.photos) == 9 and not result.unassigned_photos()
 
 
+def test_camera_raw_files_beside_their_jpegs_count_for_nothing(example):
+    """RAW+JPEG from a camera or a Pixel: the raw files (a TIFF-based NEF, a CR3, a DNG)
+    are not read and fail nothing; a raw file named for a view cannot count for it."""
+    folder = example("complete-phone")
+    preview = photo_bytes((160, 120), "TIFF")
+    (folder / "DSC_0001.NEF").write_bytes(preview)
+    (folder / "PXL_20241205_RAW-02.ORIGINAL.dng").write_bytes(preview)
+    (folder / "IMG_0002.CR3").write_bytes(b"\x00\x00\x00\x18ftypcrx " + bytes(2000))
+    result = review(folder)
+    assert result.verdict() == "pass", result.failures()
+    raws = [p for p in result.photos if p.file.lower().endswith((".nef", ".dng", ".cr3"))]
+    assert [[f.code for f in p.findings] for p in raws] == [["camera-raw-extra"]] * 3
+    assert not result.unassigned_photos() and sum(p.usable for p in result.photos) == 9
+    (folder / "05_front.jpg").unlink()
+    (folder / "DSC_0001.NEF").rename(folder / "05_front.nef")
+    assert ("unsupported-format", "05_front.nef") in errors(review(folder))
+
+
 def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):
     """With the off band above the drawn dark TV's probability (0.06): see test_screen."""
     surer_of_dark(monkeypatch, 0.1)
