@@ -50,6 +50,8 @@ def sniff_format(head: bytes) -> str | None:
         return "TIFF"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
+    if head.startswith((b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")):
+        return "JXL"  # a bare codestream, or the container
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         compatible = {head[i : i + 4] for i in range(16, len(head) - 3, 4)}
@@ -301,6 +303,11 @@ def decode(data: bytes, fmt: str, max_pixels: int, budget: DecodeBudget = UNLIMI
     """
     if read_by_heif(fmt):
         return _decode_heif(data, max_pixels, budget)
+    if fmt == "JXL":  # no decoder here, nor in the upload
+        raise DecodeError(
+            "unsupported-format",
+            _("it is a JPEG XL image, which the upload does not take; export it as JPEG"),
+        )
     try:
         im = Image.open(io.BytesIO(data))
         width, height = im.size

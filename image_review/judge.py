@@ -107,13 +107,17 @@ def judge_requirements(
     profile: Profile,
     has_screen: bool | None,
     screen_confirmed: bool = False,
+    not_photos: dict[str, list[str]] | None = None,
 ) -> tuple[list[Requirement], list[Finding]]:
     """Each requirement's status (the photo count, each view of the profile's shot list,
     the lit screen), and a finding for each that fails.
 
     `screen_confirmed`: the seller states in submission.toml that the photo named as
-    showing the screen on does show it lit, overruling the estimate.
+    showing the screen on does show it lit, overruling the estimate. `not_photos`: by view,
+    the files named for it that are not photos (a video, a document), which a view left
+    without a photo names, so the seller knows why that file did not count.
     """
+    not_photos = not_photos or {}
     repeats = {f.file for p in photos for f in p.findings if f.code == "repeated-photo"}
     usable = [p for p in photos if p.usable and p.file not in repeats]
     requirements: list[Requirement] = []
@@ -144,16 +148,27 @@ def judge_requirements(
             )
         )
     for view in profile.views:
-        requirements.append(_view_requirement(view, photos, findings))
+        requirements.append(_view_requirement(view, photos, not_photos.get(view.id, []), findings))
     requirements.append(
-        _screen_requirement(photos, profile, policy, has_screen, screen_confirmed, findings)
+        _screen_requirement(
+            photos,
+            profile,
+            policy,
+            has_screen,
+            screen_confirmed,
+            not_photos.get(SCREEN_ON, []),
+            findings,
+        )
     )
     return requirements, findings
 
 
-def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Finding]):
+def _view_requirement(
+    view: View, photos: list[PhotoResult], not_photos: list[str], findings: list[Finding]
+):
     """A required view passes with enough usable photos. Without any, the message says
-    how to shoot it, or, when photos with no view are there, to name them first."""
+    how to shoot it, names the files named for it that are not photos, or, when photos
+    with no view are there, asks to name them first."""
     unnamed = sum(p.view == UNASSIGNED for p in photos)
     shown = [p for p in photos if p.view == view.id]
     good = [p.file for p in shown if p.usable]
@@ -169,6 +184,8 @@ def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Find
         message = _("{view}: {files} cannot count (see its errors); {how}").format(
             view=title, files=", ".join(p.file for p in shown), how=how
         )
+    elif not_photos:
+        message = _not_a_photo(title, not_photos, how)
     elif unnamed:
         message = ngettext(
             "{view}: no photo named for it yet, and {count} photo has no view; name it "
@@ -181,6 +198,14 @@ def _view_requirement(view: View, photos: list[PhotoResult], findings: list[Find
         message = _("{view}: no photo; {how}").format(view=title, how=how)
     findings.append(Finding("view-missing", message, related=[p.file for p in shown]))
     return Requirement(f"view.{view.id}", "fail", good, message)
+
+
+def _not_a_photo(title: str, files: list[str], how: str) -> str:
+    """A view's message when the only files named for it are not photos."""
+    return _(
+        "{view}: no photo; named for it, but not a photo (a video or a document does not "
+        "count): {files}; {how}"
+    ).format(view=title, files=", ".join(files), how=how)
 
 
 def shows_lit_screen(photo: PhotoResult, profile: Profile) -> bool:
@@ -203,13 +228,15 @@ def _screen_requirement(
     policy: Policy,
     has_screen: bool | None,
     confirmed: bool,
+    not_photos: list[str],
     findings: list[Finding],
 ) -> Requirement:
     """Once the seller names the screen-on photo(s), only they count: a lit one passes; an
     unsure one is a warning; one the model is confident is dark (`off`) fails, unless the
     seller confirmed it. With none named, a product photo passes only when its lit screen
     is near-certain (screen_unnamed_probability); a less sure one is a warning that asks to
-    name the photo, and no lit screen at all fails (naming the likeliest unsure photo)."""
+    name the photo, and no lit screen at all fails (naming the likeliest unsure photo, or
+    the files named for it that are not photos)."""
     if not has_screen:
         why = (
             _("the product has no screen")
@@ -251,7 +278,7 @@ def _screen_requirement(
     unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
     if unsure:
         return _screen_unconfirmed(max(unsure, key=_lit_probability), profile, findings)
-    return _screen_missing(profile, [], findings)
+    return _screen_missing(profile, [], findings, not_photos)
 
 
 def _may_be_lit(photo: PhotoResult, profile: Profile, policy: Policy) -> bool:
@@ -290,14 +317,21 @@ def _screen_unconfirmed(
 
 
 def _screen_missing(
-    profile: Profile, named: list[PhotoResult], findings: list[Finding]
+    profile: Profile,
+    named: list[PhotoResult],
+    findings: list[Finding],
+    not_photos: list[str] | None = None,
 ) -> Requirement:
-    """The failed requirement (and its finding) when no photo shows a lit screen."""
+    """The failed requirement (and its finding) when no photo shows a lit screen; it names
+    the files named for it that are not photos (a video of the screen switched on)."""
     lang = current_language()
-    message = _("{view}: no photo shows a lit screen; {how}").format(
-        view=profile.screen.label(lang), how=profile.screen.how(lang)
-    )
-    findings.append(Finding("screen-on-missing", message, related=[p.file for p in named]))
+    title, how = profile.screen.label(lang), profile.screen.how(lang)
+    if not_photos:
+        message = _not_a_photo(title, not_photos, how)
+    else:
+        message = _("{view}: no photo shows a lit screen; {how}").format(view=title, how=how)
+    related = [p.file for p in named] + (not_photos or [])
+    findings.append(Finding("screen-on-missing", message, related=related))
     return Requirement(SCREEN_ON, "fail", [], message)
 
 

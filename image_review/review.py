@@ -42,6 +42,7 @@ from image_review.submission import (
     discover,
     is_camera_raw,
     nested_submissions,
+    views_named,
 )
 from image_review.views import SCREEN_ON, UNASSIGNED, Profile, load_profile
 
@@ -146,7 +147,8 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
     decoded = {p.file for p in photos if p.measures}
     pairs = [p for p in evidence.pairs if {p.first, p.second} <= decoded]
     judge_duplicates(photos, pairs, policy)
-    has_screen = _has_screen(screen, evidence.sidecar, photos, profile)
+    not_photos = views_named(evidence.ignored, profile)
+    has_screen = _has_screen(screen, evidence.sidecar, photos, profile, SCREEN_ON in not_photos)
     checks = evidence.sidecar.checks if evidence.sidecar else {}
     requirements, requirement_findings = judge_requirements(
         photos,
@@ -154,6 +156,7 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
         profile,
         has_screen,
         screen_confirmed=checks.get("screen_on") == "confirmed",
+        not_photos=not_photos,
     )
     sidecar = evidence.sidecar
     product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
@@ -461,13 +464,18 @@ def _discovery_findings(evidence: Evidence) -> list[Finding]:
 
 
 def _has_screen(
-    screen: str, sidecar: Sidecar | None, photos: list[PhotoResult], profile: Profile
+    screen: str,
+    sidecar: Sidecar | None,
+    photos: list[PhotoResult],
+    profile: Profile,
+    screen_file: bool = False,
 ) -> bool | None:
-    """Whether the product has a display: the option, the sidecar, else the photos."""
+    """Whether the product has a display: the option, the sidecar, else the photos, or a
+    `screen_file` that is not a photo but is named as showing the screen on (a video)."""
     if screen != "auto":
         return screen == "yes"
     known = sidecar.product.screen_known() if sidecar else None
     if known is not None:
         return known
     shown = any(p.screen_label or shows_lit_screen(p, profile) for p in photos)
-    return True if shown else None
+    return True if shown or screen_file else None

@@ -34,7 +34,7 @@ CAMERA_RAW_EXTENSIONS = frozenset(
 IMAGE_EXTENSIONS = (
     frozenset(
         {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
-        | {".heic", ".heif", ".hif", ".avif", ".psd"}
+        | {".heic", ".heif", ".hif", ".avif", ".jxl", ".psd"}
     )
     | CAMERA_RAW_EXTENSIONS
 )
@@ -230,6 +230,20 @@ def assign_views(
             findings.append(_read_as_gb18030(photo.rel))
     _fill_side_slots(generic, assigned, profile.side_views)
     return assigned, findings
+
+
+def views_named(files: list[str], profile: Profile) -> dict[str, list[str]]:
+    """The files (not photos: videos, documents) whose folder or file name names a view,
+    by view; one whose name says the screen is on is listed under SCREEN_ON too."""
+    named: dict[str, list[str]] = {}
+    for rel in files:
+        assignment, _side = _from_name(rel, profile)
+        views = {assignment.view} - {UNASSIGNED}
+        if assignment.screen_label:
+            views.add(SCREEN_ON)
+        for view in sorted(views):
+            named.setdefault(view, []).append(rel)
+    return named
 
 
 def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:

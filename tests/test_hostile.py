@@ -128,6 +128,7 @@ EXPECTED = {
     "pages.tif": "multi-page",
     "gain-map.jpg": None,
     "IMG_0001.DNG": "camera-raw-extra",  # beside the views: a note, not read
+    "edited.jxl": "unsupported-format",
     "bad-exif.jpg": None,
     "orientation-99.jpg": None,
     "x" * 200 + ".jpg": None,
@@ -163,6 +164,7 @@ def build_corpus() -> dict[str, bytes]:
         "pages.tif": frames("TIFF"),
         "gain-map.jpg": with_gain_map(big),
         "IMG_0001.DNG": raw_dng(),
+        "edited.jxl": b"\xff\x0a" + bytes(500),  # a JPEG XL codestream: no decoder
         "bad-exif.jpg": corrupt_exif_jpeg(),
         "orientation-99.jpg": exif_orientation(99),
         "x" * 200 + ".jpg": big,
@@ -318,7 +320,7 @@ def decodes_or_refuses(data: bytes, fmt: str) -> None:
     try:
         frame = decode(data, fmt, 10_000_000)
     except DecodeError as err:
-        assert err.code in ("unreadable", "pixel-limit")
+        assert err.code in ("unreadable", "pixel-limit", "unsupported-format")
     else:
         assert frame.gray.ndim == 2 and frame.width > 0 and frame.height > 0
 

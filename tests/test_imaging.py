@@ -98,6 +98,19 @@ def test_a_camera_raw_file_is_refused_with_what_to_do():
     assert decode(photo_bytes((256, 192), "TIFF"), "TIFF", LIMIT).width == 256  # a plain TIFF
 
 
+@pytest.mark.parametrize(
+    "head", [b"\xff\x0a\xfa\x1f", b"\x00\x00\x00\x0cJXL \r\n\x87\n\x00\x00\x00\x14ftypjxl "]
+)
+def test_a_jpeg_xl_photo_is_named_and_refused_with_what_to_do(head):
+    """A JPEG XL (a bare codestream or its container) was skipped as 'not a photo', so
+    the view it was named for was reported as never photographed."""
+    data = head + bytes(64)
+    assert sniff_format(data[:32]) == "JXL"
+    with pytest.raises(DecodeError) as refused:
+        decode(data, "JXL", LIMIT)
+    assert refused.value.code == "unsupported-format" and "JPEG XL" in refused.value.detail
+
+
 @pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
 def test_avif_is_read_by_pillow_and_turned_upright():
     # pillow-heif 1.x no longer decodes AV1: an AVIF photo was "unreadable".

@@ -12,13 +12,15 @@ from conftest import EXAMPLES, photo_bytes
 from PIL import Image, PngImagePlugin
 from test_screen import surer_of_dark
 
-from image_review.manifest import dumps, schema_text
+from image_review.manifest import dumps, schema_text, write_manifest
 from image_review.models import load_model
 from image_review.models.backbone import backbone_digest
 from image_review.models.convnet import load_network
 from image_review.photo_checks import softness
 from image_review.policy import DEFAULT_POLICY
+from image_review.rejudge import rejudge
 from image_review.review import observe, review
+from image_review.views import load_profile
 
 
 def codes_by_file(result) -> set[tuple[str, str | None]]:
@@ -241,6 +243,31 @@ def test_camera_raw_files_beside_their_jpegs_count_for_nothing(example):
     (folder / "05_front.jpg").unlink()
     (folder / "DSC_0001.NEF").rename(folder / "05_front.nef")
     assert ("unsupported-format", "05_front.nef") in errors(review(folder))
+
+
+def test_a_video_named_for_a_view_is_named_where_the_view_is_missing(example, tmp_path):
+    """A seller who filmed the back and the lit screen sent back.mp4 and screen-on.MOV:
+    each view left without a photo says which file was named for it and that it is not a
+    photo, and a video named as the screen on says the product has a screen. A Live
+    Photo's video beside its photo changes nothing."""
+    folder = example("complete-phone")
+    (folder / "05_front.MOV").write_bytes(bytes(3000))  # a Live Photo's video
+    (folder / "06_back.jpg").unlink()
+    (folder / "06_back.mp4").write_bytes(bytes(3000))
+    (folder / "09_screen-on.jpg").unlink()
+    (folder / "09_screen-on.MOV").write_bytes(bytes(3000))
+    result = review(folder)
+    status = {r.id: r for r in result.requirements}
+    assert status["view.front"].status == "pass"
+    assert status["view.back"].status == "fail" and "06_back.mp4" in status["view.back"].message
+    assert "not a photo" in status["view.back"].message
+    assert status["screen_on"].status == "fail"
+    assert "09_screen-on.MOV" in status["screen_on"].message
+    assert "05_front.MOV" not in " ".join(r.message for r in result.requirements)
+    manifest = tmp_path / "m.json"
+    write_manifest(result, manifest)
+    again = rejudge(manifest, DEFAULT_POLICY, load_profile(), "auto")
+    assert [r.message for r in again.requirements] == [r.message for r in result.requirements]
 
 
 def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):
