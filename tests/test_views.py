@@ -89,6 +89,19 @@ def test_screen_off_is_not_screen_on():
     assert not parse_name("黑屏").screen_on
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["屏幕关闭", "螢幕關閉", "屏幕关", "屏幕未亮", "屏幕不亮", "未开机", "black screen", "not on"],
+)
+def test_a_name_saying_the_screen_is_off_does_not_name_the_screen_on_photo(name):
+    """'屏幕关闭' (screen off) was read as the screen-on photo by its word 屏幕 (screen), so
+    a photo of the dark screen became the named photo that decides the lit screen."""
+    assert parse_name(name).view is None and not parse_name(name).screen_on
+    front = parse_name(f"正面 {name}")
+    assert front.view == "front" and not front.screen_on
+    assert parse_name("正面开机").screen_on and parse_name("屏幕亮").view == "screen_on"
+
+
 def test_two_views_in_one_name_are_ambiguous():
     meaning = parse_name("front_back")
     assert meaning.view is None and set(meaning.ambiguous) == {"front", "back"}
