@@ -91,15 +91,22 @@ def test_screen_off_is_not_screen_on():
 
 @pytest.mark.parametrize(
     "name",
-    ["屏幕关闭", "螢幕關閉", "屏幕关", "屏幕未亮", "屏幕不亮", "未开机", "black screen", "not on"],
+    [
+        *("屏幕关闭", "螢幕關閉", "屏幕关", "屏幕未亮", "屏幕不亮", "未开机", "black screen"),
+        *("not on", "screen condition", "cracked screen", "screen protector", "屏幕划痕"),
+        *("碎屏", "螢幕保護貼"),
+    ],
 )
 def test_a_name_saying_the_screen_is_off_does_not_name_the_screen_on_photo(name):
     """'屏幕关闭' (screen off) was read as the screen-on photo by its word 屏幕 (screen), so
-    a photo of the dark screen became the named photo that decides the lit screen."""
+    a photo of the dark screen became the named photo that decides the lit screen; so was
+    a photo of the screen's glass (scratches, cracks), shot with the screen off. An
+    explicit on-phrase still wins."""
     assert parse_name(name).view is None and not parse_name(name).screen_on
     front = parse_name(f"正面 {name}")
     assert front.view == "front" and not front.screen_on
     assert parse_name("正面开机").screen_on and parse_name("屏幕亮").view == "screen_on"
+    assert parse_name("screen on no scratches").screen_on and parse_name("屏幕亮 无划痕").screen_on
 
 
 def test_two_views_in_one_name_are_ambiguous():
