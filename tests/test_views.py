@@ -126,6 +126,13 @@ def test_box_phrases_name_the_packaging_not_the_product(name, view):
     assert parse_name(name).view == view
 
 
+def test_a_phone_lying_face_down_shows_its_back():
+    """'face' names the front, so 'IMG_1_face-down.jpg' (the screen on the table) was the
+    front view."""
+    assert parse_name("IMG_1_face-down").view == "back" and parse_name("facedown").view == "back"
+    assert parse_name("face up").view == "front"
+
+
 def test_canonical_view_accepts_ids_and_synonyms():
     assert canonical_view("shipping_box") == "shipping_box"
     assert canonical_view("box") == "shipping_box"
