@@ -63,7 +63,7 @@ def _finding(
 # ("Screenshot_20240101-120000.png", "Screen Shot 2020-01-01 at …", "截屏2024-…",
 # "屏幕截图 2024-…"). A name without the date ("screen shot.jpg") may mean a shot of the screen.
 _SCREENSHOT_NAME = re.compile(
-    r"(screen ?shot|screen capture|截屏|截图|截圖|屏幕快照|螢幕擷取畫面|bildschirmfoto"
+    r"(screen ?shot|screen capture|截屏|截图|截圖|屏幕快照|螢幕快照|螢幕擷取畫面|bildschirmfoto"
     r"|capture d.écran|captura de pantalla)[\s_-]*\d{4}",
     re.IGNORECASE,
 )

@@ -4,7 +4,7 @@ import pytest
 
 from image_review.judge import judge_requirements
 from image_review.model import Finding, PhotoResult
-from image_review.photo_checks import CHECKS, check, photo_findings
+from image_review.photo_checks import CHECKS, check, is_screenshot, photo_findings
 from image_review.policy import DEFAULT_POLICY
 from image_review.rules import RULES
 from image_review.views import load_profile
@@ -126,3 +126,21 @@ def test_a_dark_photo_named_screen_on_gets_a_warning_not_an_error(state, named, 
     assert [f.code for f in dark] == [expected]
     assert dark[0].value == 46 and dark[0].limit == DEFAULT_POLICY.dark_p90
     assert "(46)" in dark[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "screenshot"),
+    [
+        ("Screenshot_2024-12-05-10-15-00-123_com.tencent.mm.jpg", True),  # Xiaomi
+        ("Screenshot_20241205_101500_com.huawei.health.jpg", True),  # Huawei
+        ("Screen Shot 2024-12-05 at 10.15.00.png", True),  # macOS
+        ("截屏2024-12-05 10.15.00.png", True),  # macOS, zh-Hans
+        ("螢幕快照 2019-02-05 下午10.55.46.png", True),  # macOS, zh-Hant (older)
+        ("QQ截图20241205101500.png", True),
+        ("微信截图_20241205101500.png", True),
+        ("screen shot.png", False),  # may be a shot of the screen
+        ("IMG_20241205_101500.jpg", False),
+    ],
+)
+def test_a_screenshot_is_told_by_the_name_a_phone_or_computer_gives_it(name, screenshot):
+    assert is_screenshot(dataclasses.replace(lit_photo("on", 0.9), file=name)) is screenshot
