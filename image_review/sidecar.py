@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -103,16 +104,42 @@ def leaves_folder(name: str) -> bool:
     return pure.is_absolute() or ".." in pure.parts or ":" in name
 
 
+def _decoded(raw: bytes) -> str:
+    """The sidecar's text: UTF-8 (a BOM allowed), else what Windows Notepad saves: UTF-16
+    with its BOM ("Unicode"), or GBK on Chinese Windows ("ANSI", read as its superset
+    GB18030). Raises UnicodeDecodeError when it is none of them."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+# A bare key with letters beyond ASCII (正面 = "IMG_1.jpg"): TOML 1.1 allows it, 1.0 (tomllib)
+# does not; it is quoted before parsing.
+_KEY_CHAR = r"[^\s\"'=#\[\].]"
+_UNICODE_BARE_KEY = re.compile(rf"^([ \t]*)({_KEY_CHAR}*[^\x00-\x7f]{_KEY_CHAR}*)([ \t]*=)", re.M)
+
+
+def _quote_unicode_keys(text: str) -> str:
+    """The sidecar's text with its bare keys in Chinese (or any script) quoted."""
+    return _UNICODE_BARE_KEY.sub(r'\1"\2"\3', text)
+
+
 def read_sidecar(folder: Path) -> Sidecar | None:
     """Parse `folder/submission.toml`, or None when there is none."""
     path = folder / SIDECAR_NAME
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(_quote_unicode_keys(_decoded(path.read_bytes())))
     except UnicodeDecodeError:
         raise SidecarError(
-            _("{file}: not UTF-8 text; save it as UTF-8").format(file=path)
+            _(
+                "{file}: not UTF-8 text; save it as UTF-8 (Notepad: File > Save as > "
+                "Encoding: UTF-8)"
+            ).format(file=path)
         ) from None
     except tomllib.TOMLDecodeError as err:
         raise SidecarError(

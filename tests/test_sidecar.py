@@ -51,6 +51,25 @@ def test_has_screen_overrides_the_category(tmp_path):
     assert sidecar.product.screen_known() is False
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gbk"])
+def test_a_sidecar_saved_by_windows_notepad_is_read(tmp_path, encoding):
+    """Notepad on Chinese Windows saves 'ANSI' as GBK and 'Unicode' as UTF-16: both were
+    refused as 'not UTF-8 text', which stopped the review. A view key in Chinese needs no
+    quotes (TOML 1.1 allows it; 'invalid TOML: Invalid statement' before)."""
+    text = '[product]\nname = "华为 P40 手机"\n\n[views]\n正面 = "IMG_1.jpg"\n'
+    (tmp_path / "submission.toml").write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    sidecar = read_sidecar(tmp_path)
+    assert sidecar.product.name == "华为 P40 手机"
+    assigned, _ = assign_views([PhotoFile("IMG_1.jpg", tmp_path / "IMG_1.jpg", 1, "JPEG")], sidecar)
+    assert assigned["IMG_1.jpg"].view == "front"
+
+
+def test_a_sidecar_in_no_text_encoding_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / "submission.toml").write_bytes(b'[views]\ntop = "\xff\xfe\xff.jpg"\n')
+    with pytest.raises(SidecarError, match=r"not UTF-8 text; save it as UTF-8 \(Notepad"):
+        read_sidecar(tmp_path)
+
+
 def test_malformed_toml_names_the_file_and_line(tmp_path):
     with pytest.raises(SidecarError, match=r"submission\.toml: invalid TOML: .*line 2"):
         read_sidecar(write(tmp_path, "[views]\ntop = \n"))
