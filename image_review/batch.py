@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from image_review.job import (
     settings_digest,
 )
 from image_review.policy import DEFAULT_POLICY, Policy
-from image_review.submission import discover
+from image_review.submission import IMAGE_EXTENSIONS, discover
 from image_review.views import Profile, load_profile
 
 
@@ -52,6 +52,15 @@ def find_submissions(root: Path) -> list[tuple[str, Path]]:
     if not subfolders and discover(root).photos:
         return [(root.resolve().name, root)]  # its archives are listed in its own review
     return [(p.name, p) for p in sorted(subfolders + archives)]
+
+
+def loose_photos(root: Path) -> list[str]:
+    """The photos directly inside ROOT beside its submission folders: in no submission,
+    they are not reviewed (a photo saved to the wrong place), so the batch names them."""
+    entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    if not any(p.is_dir() for p in entries):
+        return []  # ROOT itself is the submission
+    return [p.name for p in entries if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
 
 
 def review_batch(
@@ -109,6 +118,7 @@ def review_batch(
                 progress(done, len(all_jobs))
     with language(lang):
         counts = write_summaries(out_dir, all_jobs)
+        counts.left_out = loose_photos(root)
         if report:
             from image_review.report import render_index
 
@@ -134,11 +144,12 @@ def _engine(
 
 @dataclass
 class BatchSummary:
-    """How a batch went: submissions by verdict."""
+    """How a batch went: submissions by verdict, and the photos it left out."""
 
     passed: int = 0
     failed: int = 0
     errors: int = 0
+    left_out: list[str] = field(default_factory=list)  # photos of ROOT in no submission
 
     @property
     def total(self) -> int:

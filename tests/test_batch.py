@@ -56,6 +56,23 @@ def test_a_zip_archive_beside_the_folders_gets_a_row_that_says_to_unzip_it(root,
     assert [n for n, _ in find_submissions(photos_and_an_archive)] == ["one"]
 
 
+def test_photos_at_the_top_of_root_are_named_as_left_out(tmp_path):
+    """A photo saved beside the submission folders is in none of them: the batch left it
+    out without a word."""
+    base = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "complete-phone", base / "seller-1")
+    shutil.copy(EXAMPLES / "complete-phone" / "06_back.jpg", base / "IMG_4036.JPG")
+    (base / "notes.txt").write_text("not a photo")
+    result = CliRunner().invoke(cli, ["batch", str(base), "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Not reviewed: 1 photo at the top of" in result.stderr
+    assert "(IMG_4036.JPG)" in result.stderr and "notes.txt" not in result.stderr
+    alone = CliRunner().invoke(
+        cli, ["batch", str(base / "seller-1"), "--out-dir", str(tmp_path / "out2")]
+    )
+    assert "Not reviewed" not in alone.stderr  # photos of a ROOT without folders are reviewed
+
+
 def test_batch_writes_manifests_and_sorted_summaries(root, tmp_path):
     out = tmp_path / "out"
     counts = review_batch(root, out, jobs=2)

@@ -106,6 +106,18 @@ def batch(
         "{total} submissions: {passed} pass, {failed} fail, {errors} error. Summary: {summary}",
         counts.total,
     )
+    if counts.left_out:
+        shown = ", ".join(counts.left_out[:5]) + (" ..." if len(counts.left_out) > 5 else "")
+        click.echo(
+            ngettext(
+                "Not reviewed: {count} photo at the top of {root} is in no submission folder "
+                "({files}); move it into the folder of its submission",
+                "Not reviewed: {count} photos at the top of {root} are in no submission folder "
+                "({files}); move each into the folder of its submission",
+                len(counts.left_out),
+            ).format(count=len(counts.left_out), root=root, files=shown),
+            err=True,
+        )
     summary = out_dir / "summary.csv"
     click.echo(
         text.format(
