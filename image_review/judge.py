@@ -236,17 +236,12 @@ def _screen_requirement(
     seller confirmed it. With none named, a product photo passes only when its lit screen
     is near-certain (screen_unnamed_probability); a less sure one is a warning that asks to
     name the photo, and no lit screen at all fails (naming the likeliest unsure photo, or
-    the files named for it that are not photos)."""
-    if not has_screen:
-        why = (
-            _("the product has no screen")
-            if has_screen is False
-            else _(
-                "no screen indicated; use --screen yes or set has_screen in submission.toml "
-                "if the product has a display"
-            )
-        )
-        return Requirement(SCREEN_ON, "not_required", [], why)
+    the files named for it that are not photos). Not knowing whether the product has a
+    screen is a warning: a phone whose screen-on photo was forgotten must not pass unseen."""
+    if has_screen is False:
+        return Requirement(SCREEN_ON, "not_required", [], _("the product has no screen"))
+    if has_screen is None:
+        return _screen_unknown(profile, findings)
     named = [p for p in photos if p.usable and p.screen_label]
     if named:
         return _named_screen(named, profile, confirmed, findings)
@@ -279,6 +274,20 @@ def _screen_requirement(
     if unsure:
         return _screen_unconfirmed(max(unsure, key=_lit_probability), profile, findings)
     return _screen_missing(profile, [], findings, not_photos)
+
+
+def _screen_unknown(profile: Profile, findings: list[Finding]) -> Requirement:
+    """The requirement when nothing says whether the product has a screen (no option,
+    no product facts, no photo named or seen showing one on): a warning that says both
+    ways to settle it."""
+    message = _(
+        "{view}: not known whether the product has a screen (no photo is named or seen "
+        "showing one switched on); if it has one, add a photo of it switched on named "
+        "screen-on.jpg; if it has none, write has_screen = false under [product] in "
+        "submission.toml, or review with --screen no"
+    ).format(view=profile.screen.label(current_language()))
+    findings.append(Finding("screen-unknown", message))
+    return Requirement(SCREEN_ON, "warn", [], message)
 
 
 def _may_be_lit(photo: PhotoResult, profile: Profile, policy: Policy) -> bool:

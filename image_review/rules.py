@@ -53,6 +53,7 @@ _RULES = (
     Rule("screen-uncertain", "warning", "estimate", SCREEN, "named screen-on; not confirmed"),
     Rule("screen-confirmed", "warning", "estimate", SCREEN, "the seller overruled it"),
     Rule("screen-unnamed", "warning", "estimate", SCREEN, "maybe lit, not sure: name it"),
+    Rule("screen-unknown", "warning", "recommendation", SCREEN, "has it a screen? not said"),
     Rule("screen-glare", "warning", "estimate", SCREEN, "glare covers much of the screen"),
     Rule("screen-uneven", "info", "estimate", QUALITY, "lit but strongly uneven: dimming?"),
     Rule("low-resolution", "warning", "recommendation", AMAZON_IMAGES, "under 1000 px: no zoom"),

@@ -148,6 +148,15 @@ def _names(files: list[str]) -> str:
     return shown if len(files) <= FILES_SHOWN else f"{shown} … {files[-1]}"
 
 
+def _screen_to_shoot(review: Review) -> bool:
+    """Whether the screen-on photo is missing with no photo to rename or check: it is to
+    be shot, with the views that have no photo."""
+    files = {p.file for p in review.photos}
+    return any(
+        f.code == "screen-on-missing" and not files & set(f.related) for f in review.findings
+    )
+
+
 def next_step(
     review: Review, strict: bool = False, folder: str | None = None, findings_below: bool = False
 ) -> str:
@@ -168,14 +177,13 @@ def next_step(
     errors = [text for severity, _code, text in problems if severity == "error"]
     if errors:
         return errors[0]
-    empty = review.views_without_photo()
+    empty = [review.profile.view(view) for view in review.views_without_photo()]
+    if empty and _screen_to_shoot(review):
+        empty.append(review.profile.screen)
     if empty:  # say which views to shoot, not only that the count is short
         lang = current_language()
         views = _("; ").join(
-            _("{view} ({how})").format(
-                view=review.profile.label(view, lang), how=review.profile.view(view).how(lang)
-            )
-            for view in empty
+            _("{view} ({how})").format(view=view.label(lang), how=view.how(lang)) for view in empty
         )
         return ngettext(
             "photograph the missing view, then review again: {views}",

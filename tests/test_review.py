@@ -164,7 +164,12 @@ def test_screen_option_and_sidecar_decide_the_screen_requirement(example):
     (folder / "09_screen-on.jpg").unlink()
     auto = review(folder)
     assert auto.product["has_screen"] is None
-    assert screen_requirement(auto).status == "not_required"
+    # Not known: a warning (a phone whose screen-on photo was forgotten passed unseen).
+    assert screen_requirement(auto).status == "warn" and auto.verdict() == "pass"
+    assert ("screen-unknown", None) in codes_by_file(auto)
+    (folder / "submission.toml").write_text("[product]\nhas_screen = false\n")
+    assert screen_requirement(review(folder)).status == "not_required"
+    assert screen_requirement(review(folder, screen="auto")).status == "not_required"
     yes = review(folder, screen="yes")
     assert ("screen-on-missing", None) in codes_by_file(yes) and yes.verdict() == "fail"
     (folder / "submission.toml").write_text('[product]\ncategory = "laptop"\n')
