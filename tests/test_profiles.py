@@ -99,6 +99,18 @@ def test_the_default_profile_names_the_missing_views_in_the_next_step_too():
     assert "usable distinct photo" not in step
 
 
+def test_the_next_step_names_a_missing_screen_on_photo_with_the_missing_views(tmp_path):
+    """The back and the screen-on photo both missing: the next step named the back alone,
+    so the seller shot it and was sent back a second time for the screen."""
+    folder = tmp_path / "phone"
+    shutil.copytree("fixtures/images/examples/complete-phone", folder)
+    (folder / "06_back.jpg").unlink()
+    (folder / "09_screen-on.jpg").unlink()
+    step = next_step(review(folder, screen="yes"))
+    assert step.startswith("photograph the 2 missing views")
+    assert "Back side (" in step and "Screen switched on (switch the screen on" in step
+
+
 PROFILE = """\
 name = "kitchen-market"
 title = "A marketplace for refurbished kettles"
