@@ -102,7 +102,8 @@ def sidecar_template(folder: Path, profile: Profile | None = None) -> str:
     has_screen = (
         "has_screen = true     # " + _("a lit screen was seen in {file}").format(file=lit[0])
         if lit
-        else "# has_screen = true   # " + _("overrides what the category implies")
+        else "# has_screen = true   # "
+        + _("true or false: say it, or the review warns that it does not know")
     )
     lines = [_header(has_screen)]
     lang, second = current_language(), second_label_language()
