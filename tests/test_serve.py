@@ -262,6 +262,33 @@ def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(r
     assert views == {"left": "IMG_4031.jpg", "right": "IMG_4032.jpg"}
 
 
+@needs_chromium
+def test_a_seller_says_the_product_has_no_screen_on_the_page(running, tmp_path):
+    """Nothing says whether a kettle has a screen: the page offers yes and no, neither
+    chosen, and 'no' settles the screen-unknown warning (the old checkbox could not say
+    'no': unticked already meant 'not said')."""
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path / "kettle"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").unlink()
+    server = running(folder)
+    _wait_until_listening(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 2000})
+        page.goto(server.server.address)
+        page.wait_for_selector("#header header")
+        assert "screen-unknown" in page.content()
+        assert page.locator('input[name="has-screen"]:checked').count() == 0
+        page.check('input[name="has-screen"][value="false"]')
+        page.wait_for_function("!document.documentElement.innerHTML.includes('screen-unknown')")
+        assert page.is_checked('input[name="has-screen"][value="false"]')
+        browser.close()
+    product = tomllib.loads((folder / "submission.toml").read_text("utf-8"))["product"]
+    assert product["has_screen"] is False
+
+
 def _heic_with_gps_set(folder: Path) -> None:
     """The complete phone set, its front photo as an iPhone HEIC that records a position."""
     shutil.copytree(EXAMPLES / "complete-phone", folder)

@@ -265,8 +265,12 @@ def _menu(live: LiveSubmission) -> tuple[tuple[str, str], ...]:
 
 
 def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
-    checked = " checked" if has_screen else ""
-    label = html.escape(_("The product has a screen"))
+    label = html.escape(_("The product has a screen:"))
+    choices = "".join(
+        f'<label><input type="radio" name="has-screen" value="{value}"'
+        f"{' checked' if has_screen is state else ''}> {html.escape(word)}</label> "
+        for value, state, word in (("true", True, _("yes")), ("false", False, _("no")))
+    )
     placing = bool(review.unassigned_photos()) and any(
         r.id.startswith("view.") and r.status == "fail" for r in review.requirements
     )
@@ -278,8 +282,8 @@ def _header_extra(review, strict: bool, has_screen: bool | None) -> str:
     next_word = html.escape(_("Next: "))
     return (
         f'<p class="next"><b>{next_word}</b>{step}</p>'
-        f'<label class="has-screen"><input type="checkbox" id="has-screen"{checked}> '
-        f"{label}</label>" + (_download_form() if review.verdict(strict) == "pass" else "")
+        f'<span class="has-screen">{label} {choices}</span>'
+        + (_download_form() if review.verdict(strict) == "pass" else "")
     )
 
 

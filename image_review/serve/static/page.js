@@ -77,11 +77,11 @@ document.addEventListener("drop", async (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select.view-menu")) {
     assign(event.target.dataset.file, event.target.value).catch(report);
-  } else if (event.target.id === "has-screen") {
+  } else if (event.target.name === "has-screen") {
     api("/api/product", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ has_screen: event.target.checked }),
+      body: JSON.stringify({ has_screen: event.target.value === "true" }),
     }).then(show, report);
   } else if (event.target.id === "files" || event.target.id === "folder") {
     upload(Array.from(event.target.files));
