@@ -112,8 +112,9 @@ def sheet_cells(review: Review) -> list[Cell]:
         title = f"{status_word(slot, unnamed)}  {label}" + (
             f" {chinese}" if chinese != label else ""
         )
-        if not slot.photos:
-            note = _("missing: {reason}").format(reason=slot.message)
+        if not slot.photos:  # a warning here is no missing photo: it asks (screen-unknown)
+            missing = slot.status != "warn"
+            note = _("missing: {reason}").format(reason=slot.message) if missing else slot.message
             cells.append(Cell(slot.status, title, "", note, None))
         for photo in slot.photos:
             note = _("not counted: another photo shows it") if slot.passed_over(photo) else ""

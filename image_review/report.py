@@ -161,12 +161,20 @@ def _menu(photo: PhotoResult, look: Look) -> str:
     )
 
 
+def _screen_unknown(review: Review, view: str) -> bool:
+    """Whether this is the screen-on slot of a product not known to have a screen."""
+    return view == SCREEN_ON and review.product.get("has_screen") is None
+
+
 def _empty_text(review: Review, look: Look, view: str) -> str:
     """What an empty slot asks for: to name one of the photos with no view when there are
     any (by dragging, on the page), else to photograph the view."""
     unnamed = len(review.unassigned_photos())
+    how = review.profile.view(view).how(current_language())
+    if _screen_unknown(review, view):
+        return _("If the product has a screen: {how}").format(how=how)
     if not unnamed:
-        return _("Missing: {how}").format(how=review.profile.view(view).how(current_language()))
+        return _("Missing: {how}").format(how=how)
     if look.menu:
         return _("Not named yet: drag the photo that shows it here, or pick its view in its menu")
     return ngettext(
@@ -196,7 +204,13 @@ def _slot(slot: Slot, look: Look, review: Review) -> str:
     note = (
         f'<p class="note">{_e(slot.message)}</p>' if slot.photos and slot.status != "pass" else ""
     )
-    empty = "" if slot.photos else " unnamed" if unnamed else " missing"
+    empty = (
+        ""
+        if slot.photos or _screen_unknown(review, slot.view)
+        else " unnamed"
+        if unnamed
+        else " missing"
+    )
     return (
         f'<section class="slot {slot.status}{empty}" data-view="{_e(slot.view)}">'
         f"{title}{status}{body}{note}</section>"

@@ -69,6 +69,23 @@ def test_missing_views_get_empty_slots_that_say_how_to_shoot_them():
     assert "turn the product over" in text and "FAIL" in text
 
 
+def test_a_screen_not_known_to_be_there_is_asked_for_not_called_missing(tmp_path):
+    """Nothing says whether the product has a screen: its slot asks (if it has one, shoot
+    it on) instead of showing a red 'Missing', on the page and on the contact sheet."""
+    folder = tmp_path / "phone"
+    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    (folder / "09_screen-on.jpg").unlink()
+    result = review(folder)
+    page = Page(render_report(result))
+    assert not page.with_class("missing")
+    assert "If the product has a screen: switch the screen on" in " ".join(page.text)
+    cell = next(c for c in sheet_cells(result) if "Screen switched on" in c.title)
+    assert "not known whether the product has a screen" in cell.note
+    assert not cell.note.startswith("missing")
+    shown = Page(render_report(review(folder, screen="yes")))  # known to have one: missing
+    assert [a["data-view"] for a in shown.with_class("missing")] == ["screen_on"]
+
+
 def test_badges_duplicates_and_unassigned_rows(tmp_path):
     folder = tmp_path / "sub"
     shutil.copytree(EXAMPLES / "duplicate", folder)
