@@ -169,6 +169,14 @@ def next_step(
     broken = [text for _severity, code, text in problems if code in BROKEN_FILE_CODES]
     if broken:  # naming cannot fix a file that is not a usable photo
         return broken[0]
+    if not review.photos and review.ignored:  # photos pasted into a document, say
+        return ngettext(
+            "no photo in {folder}: its {count} file is not a photo ({files}); put the photos "
+            "themselves in the folder (JPEG, HEIC or PNG files), not in a document",
+            "no photo in {folder}: its {count} files are not photos ({files}); put the photos "
+            "themselves in the folder (JPEG, HEIC or PNG files), not in a document",
+            len(review.ignored),
+        ).format(folder=folder, count=len(review.ignored), files=_names(review.ignored))
     if unassigned and missing:
         return _(
             "tell the tool which photo shows which view: run `image-review init {folder}`, "

@@ -178,6 +178,19 @@ def test_terminal_says_each_problem_once_errors_first_and_the_next_step(tmp_path
     assert "Location off" in result.output  # how to remove the GPS position
 
 
+def test_a_folder_of_documents_is_told_to_hold_the_photos_themselves(tmp_path):
+    """Photos pasted into a PDF or a Word file: 'photograph the 8 missing views' sent the
+    seller to shoot again what they had shot."""
+    folder = tmp_path / "seller"
+    folder.mkdir()
+    (folder / "photos.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "产品照片.docx").write_bytes(b"PK\x03\x04")
+    result = CliRunner().invoke(cli, [str(folder), "--out", str(tmp_path / "m.json")])
+    [next_line] = [line for line in result.output.splitlines() if line.startswith("Next: ")]
+    assert "its 2 files are not photos (photos.pdf, 产品照片.docx)" in next_line
+    assert "put the photos themselves in the folder" in next_line
+
+
 def test_the_next_step_of_a_passing_submission_is_to_upload():
     result = CliRunner().invoke(
         cli, [str(EXAMPLES / "complete-phone"), "--out", "-", "--format", "text"]
