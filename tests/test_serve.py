@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import io
 import json
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,6 +92,21 @@ def _wait_until_listening(server: Running) -> None:
             return
         except OSError:
             threading.Event().wait(0.05)
+
+
+@contextlib.contextmanager
+def _browser_page(server: Running, height: int) -> Iterator:
+    """A page of Debian's chromium, 1280 px wide, on the server's page, its header drawn."""
+    from playwright.sync_api import sync_playwright
+
+    _wait_until_listening(server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": height})
+        page.goto(server.server.address)
+        page.wait_for_selector("#header header")
+        yield page
+        browser.close()
 
 
 PHOTO = (EXAMPLES / "complete-phone" / "05_front.jpg").read_bytes()
@@ -210,8 +227,6 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path):
 
 @needs_chromium
 def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(running, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     photos = {}
     for path in sorted((EXAMPLES / "complete-phone").glob("*.jpg")):
         name = {"07_left-side.jpg": "IMG_4031.jpg", "08_right-side.jpg": "IMG_4032.jpg"}.get(
@@ -219,14 +234,9 @@ def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(r
         )
         photos[name] = base64.b64encode(path.read_bytes()).decode("ascii")
     server = running()
-    _wait_until_listening(server)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        # Tall enough for the whole page: a drag that scrolls would start where the page
-        # scrolled to, not on the photo.
-        page = browser.new_page(viewport={"width": 1280, "height": 3200})
-        page.goto(server.server.address)
-        page.wait_for_selector("#header header")
+    # Tall enough for the whole page: a drag that scrolls would start where the page
+    # scrolled to, not on the photo.
+    with _browser_page(server, height=3200) as page:
         dropped = page.evaluate_handle(
             """photos => {
                 const transfer = new DataTransfer();
@@ -257,7 +267,6 @@ def test_a_seller_drops_photos_drags_two_to_their_slots_and_the_verdict_passes(r
         page.select_option('select.view-menu[data-file="IMG_4032.jpg"]', "right")  # keyboard way
         page.wait_for_function("document.body.dataset.verdict === 'pass'", timeout=20_000)
         assert "PASS" in page.inner_text("#header")
-        browser.close()
     views = tomllib.loads((server.server.folder / "submission.toml").read_text("utf-8"))["views"]
     assert views == {"left": "IMG_4031.jpg", "right": "IMG_4032.jpg"}
 
@@ -267,24 +276,15 @@ def test_a_seller_says_the_product_has_no_screen_on_the_page(running, tmp_path):
     """Nothing says whether a kettle has a screen: the page offers yes and no, neither
     chosen, and 'no' settles the screen-unknown warning (the old checkbox could not say
     'no': unticked already meant 'not said')."""
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path / "kettle"
     shutil.copytree(EXAMPLES / "complete-phone", folder)
     (folder / "09_screen-on.jpg").unlink()
-    server = running(folder)
-    _wait_until_listening(server)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 2000})
-        page.goto(server.server.address)
-        page.wait_for_selector("#header header")
+    with _browser_page(running(folder), height=2000) as page:
         assert "screen-unknown" in page.content()
         assert page.locator('input[name="has-screen"]:checked').count() == 0
         page.check('input[name="has-screen"][value="false"]')
         page.wait_for_function("!document.documentElement.innerHTML.includes('screen-unknown')")
         assert page.is_checked('input[name="has-screen"][value="false"]')
-        browser.close()
     product = tomllib.loads((folder / "submission.toml").read_text("utf-8"))["product"]
     assert product["has_screen"] is False
 
