@@ -58,6 +58,7 @@ class Sidecar:
     views: dict[str, list[str]] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)  # e.g. screen_on = "confirmed"
     where: str = SIDECAR_NAME  # the file, for messages
+    read_as_gbk: bool = False  # not UTF-8: read as Chinese Windows' GBK (a guess)
 
     def as_dict(self) -> dict[str, object]:
         """What the seller wrote, for the manifest (a re-judge reads the views again); a
@@ -104,16 +105,16 @@ def leaves_folder(name: str) -> bool:
     return pure.is_absolute() or ".." in pure.parts or ":" in name
 
 
-def _decoded(raw: bytes) -> str:
-    """The sidecar's text: UTF-8 (a BOM allowed), else what Windows Notepad saves: UTF-16
-    with its BOM ("Unicode"), or GBK on Chinese Windows ("ANSI", read as its superset
-    GB18030). Raises UnicodeDecodeError when it is none of them."""
+def _decoded(raw: bytes) -> tuple[str, bool]:
+    """The sidecar's text, and whether it was read as GBK: UTF-8 (a BOM allowed), else what
+    Windows Notepad saves: UTF-16 with its BOM ("Unicode"), or GBK on Chinese Windows
+    ("ANSI", read as its superset GB18030). Raises UnicodeDecodeError when it is none."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), False
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError:
-        return raw.decode("gb18030")
+        return raw.decode("gb18030"), True
 
 
 # A bare key with letters beyond ASCII (正面 = "IMG_1.jpg"): TOML 1.1 allows it, 1.0 (tomllib)
@@ -133,7 +134,8 @@ def read_sidecar(folder: Path) -> Sidecar | None:
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(_quote_unicode_keys(_decoded(path.read_bytes())))
+        text, read_as_gbk = _decoded(path.read_bytes())
+        data = tomllib.loads(_quote_unicode_keys(text))
     except UnicodeDecodeError:
         raise SidecarError(
             _(
@@ -161,6 +163,7 @@ def read_sidecar(folder: Path) -> Sidecar | None:
         views=_views(path, data),
         checks=_checks(path, data.get("checks", {})),
         where=str(path),
+        read_as_gbk=read_as_gbk,
     )
 
 

@@ -252,6 +252,10 @@ def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:
     for key, files in sidecar.views.items():
         view = UNASSIGNED if key == UNASSIGNED else canonical_view(key, profile)
         if view is None:
+            guessed = _(
+                " (the file is not UTF-8 and was read as GBK, as Chinese Windows saves it; "
+                "if the key looks garbled, save the file as UTF-8)"
+            )
             raise SidecarError(
                 _(
                     "{file}: [views] key {key!r} is not a view of the {profile} profile; use "
@@ -262,6 +266,7 @@ def _sidecar_views(sidecar: Sidecar, profile: Profile) -> dict[str, list[str]]:
                     profile=profile.name,
                     views=", ".join(profile.all_views),
                 )
+                + (guessed if sidecar.read_as_gbk else "")
             )
         views.setdefault(view, []).extend(files)
     return views

@@ -64,6 +64,17 @@ def test_a_sidecar_saved_by_windows_notepad_is_read(tmp_path, encoding):
     assert assigned["IMG_1.jpg"].view == "front"
 
 
+def test_a_big5_sidecar_read_as_gbk_says_so_where_its_key_is_not_a_view(tmp_path):
+    """Notepad on Traditional Chinese Windows saves 'ANSI' as Big5, which also reads as
+    GBK, into other characters: the key error says the file was read as GBK."""
+    text = '[views]\n"正面" = "IMG_1.jpg"\n'
+    (tmp_path / "submission.toml").write_bytes(text.encode("big5"))
+    sidecar = read_sidecar(tmp_path)
+    assert sidecar.read_as_gbk
+    with pytest.raises(SidecarError, match="was read as GBK"):
+        assign_views([PhotoFile("IMG_1.jpg", tmp_path / "IMG_1.jpg", 1, "JPEG")], sidecar)
+
+
 def test_a_sidecar_in_no_text_encoding_is_refused_with_what_to_do(tmp_path):
     (tmp_path / "submission.toml").write_bytes(b'[views]\ntop = "\xff\xfe\xff.jpg"\n')
     with pytest.raises(SidecarError, match=r"not UTF-8 text; save it as UTF-8 \(Notepad"):
