@@ -241,7 +241,8 @@ def _screen_requirement(
     if has_screen is False:
         return Requirement(SCREEN_ON, "not_required", [], _("the product has no screen"))
     if has_screen is None:
-        return _screen_unknown(profile, findings)
+        unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
+        return _screen_unknown(profile, max(unsure, key=_lit_probability, default=None), findings)
     named = [p for p in photos if p.usable and p.screen_label]
     if named:
         return _named_screen(named, profile, confirmed, findings)
@@ -276,17 +277,35 @@ def _screen_requirement(
     return _screen_missing(profile, [], findings, not_photos)
 
 
-def _screen_unknown(profile: Profile, findings: list[Finding]) -> Requirement:
+def _screen_unknown(
+    profile: Profile, likeliest: PhotoResult | None, findings: list[Finding]
+) -> Requirement:
     """The requirement when nothing says whether the product has a screen (no option,
     no product facts, no photo named or seen showing one on): a warning that says both
-    ways to settle it."""
-    message = _(
-        "{view}: not known whether the product has a screen (no photo is named or seen "
-        "showing one switched on); if it has one, add a photo of it switched on named "
-        "screen-on.jpg; if it has none, write has_screen = false under [product] in "
-        "submission.toml, or review with --screen no"
-    ).format(view=profile.screen.label(current_language()))
-    findings.append(Finding("screen-unknown", message))
+    ways to settle it, naming the photo the model thinks may show a lit screen."""
+    view = profile.screen.label(current_language())
+    if likeliest is None:
+        message = _(
+            "{view}: not known whether the product has a screen (no photo is named or seen "
+            "showing one switched on); if it has one, add a photo of it switched on named "
+            "screen-on.jpg; if it has none, write has_screen = false under [product] in "
+            "submission.toml, or review with --screen no"
+        ).format(view=view)
+    else:
+        path = PurePosixPath(likeliest.file)
+        message = _(
+            "{view}: not known whether the product has a screen; {file} may show one "
+            "switched on ({probability:.0%} lit by the estimate): if it does, say so in its "
+            "name ({renamed}); if the product has no screen, write has_screen = false under "
+            "[product] in submission.toml, or review with --screen no"
+        ).format(
+            view=view,
+            file=likeliest.file,
+            probability=_lit_probability(likeliest),
+            renamed=path.with_stem(f"{path.stem}_screen-on"),
+        )
+    related = [likeliest.file] if likeliest else []
+    findings.append(Finding("screen-unknown", message, related=related))
     return Requirement(SCREEN_ON, "warn", [], message)
 
 

@@ -380,6 +380,20 @@ def test_an_unsure_unnamed_photo_is_named_in_the_failure_with_its_estimate(phone
     assert screen_requirement(review(folder, screen="yes")).status == "warn"
 
 
+def test_a_product_not_known_to_have_a_screen_names_the_photo_that_may_show_one(phone_with):
+    """Nothing says the product has a screen, and its lit dark-mode menu is left unnamed and
+    unsure: the screen-unknown warning names that photo and how to mark it."""
+    folder = phone_with("dark_mode_on.jpg", "IMG_0009.jpg")
+    result = review(folder)
+    assert result.product["has_screen"] is None
+    requirement = screen_requirement(result)
+    assert requirement.status == "warn" and result.verdict() == "pass"
+    assert "IMG_0009.jpg may show one switched on" in requirement.message
+    assert "(IMG_0009_screen-on.jpg)" in requirement.message
+    finding = next(f for f in result.all_findings() if f.code == "screen-unknown")
+    assert finding.related == ["IMG_0009.jpg"]
+
+
 def test_a_lit_photo_left_unnamed_does_not_rescue_the_named_one(phone_with):
     folder = phone_with("dark_mode_on.jpg", "亮屏.jpg")
     shutil.copy(EXAMPLES.parent / "screens" / "on.jpg", folder / "IMG_0010.jpg")
