@@ -15,6 +15,7 @@ from PIL import Image
 from image_review import judge as judge_module
 from image_review.measures import screen as screen_module
 from image_review.models import load_model
+from image_review.submission import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "fixtures" / "images" / "examples"
@@ -49,14 +50,19 @@ def manifest_times(out: Path) -> dict[str, int]:
     return {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/review-manifest.json")}
 
 
+def copy_example(source: Path | str, target: Path) -> Path:
+    """Copy a committed example submission, without what a review wrote into it (the
+    README's first command leaves review-manifest.json there), and return the copy."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(MANIFEST_NAME))
+    return target
+
+
 @pytest.fixture
 def example(tmp_path: Path):
     """Copy a committed example submission into a temporary folder and return its path."""
 
     def copy(name: str) -> Path:
-        target = tmp_path / name
-        shutil.copytree(EXAMPLES / name, target)
-        return target
+        return copy_example(EXAMPLES / name, tmp_path / name)
 
     return copy
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, manifest_times
+from conftest import EXAMPLES, copy_example, manifest_times
 
 from image_review.batch import BatchError, find_submissions, review_batch
 from image_review.cli import cli
@@ -19,8 +19,8 @@ def root(tmp_path):
     """Four submissions: two pass, one fails, one has a broken sidecar."""
     base = tmp_path / "in"
     for name in ("complete-phone", "heic", "missing-views"):
-        shutil.copytree(EXAMPLES / name, base / name)
-    shutil.copytree(EXAMPLES / "complete-phone", base / "broken")
+        copy_example(EXAMPLES / name, base / name)
+    copy_example(EXAMPLES / "complete-phone", base / "broken")
     (base / "broken" / "submission.toml").write_text("[views\n")
     (base / ".hidden").mkdir()
     return base
@@ -51,7 +51,7 @@ def test_a_zip_archive_beside_the_folders_gets_a_row_that_says_to_unzip_it(root,
     archive = next(r for r in read_rows(out) if r["submission"] == "seller-7.zip")
     assert archive["verdict"] == "error" and "unzip it" in archive["reason"]
     photos_and_an_archive = tmp_path / "one"
-    shutil.copytree(EXAMPLES / "complete-phone", photos_and_an_archive)
+    copy_example(EXAMPLES / "complete-phone", photos_and_an_archive)
     shutil.copy(root / "seller-7.zip", photos_and_an_archive)
     assert [n for n, _ in find_submissions(photos_and_an_archive)] == ["one"]
 
@@ -60,7 +60,7 @@ def test_photos_at_the_top_of_root_are_named_as_left_out(tmp_path):
     """A photo saved beside the submission folders is in none of them: the batch left it
     out without a word."""
     base = tmp_path / "in"
-    shutil.copytree(EXAMPLES / "complete-phone", base / "seller-1")
+    copy_example(EXAMPLES / "complete-phone", base / "seller-1")
     shutil.copy(EXAMPLES / "complete-phone" / "06_back.jpg", base / "IMG_4036.JPG")
     (base / "notes.txt").write_text("not a photo")
     result = CliRunner().invoke(cli, ["batch", str(base), "--out-dir", str(tmp_path / "out")])
@@ -140,7 +140,7 @@ def test_batch_command_exit_codes(root, tmp_path):
     assert result.exit_code == 1
     assert "4 submissions: 2 pass, 1 fail, 1 error" in result.stderr
     good = tmp_path / "good"
-    shutil.copytree(EXAMPLES / "complete-phone", good / "a")
+    copy_example(EXAMPLES / "complete-phone", good / "a")
     ok = CliRunner().invoke(cli, ["batch", str(good), "--out-dir", str(tmp_path / "o2")])
     assert ok.exit_code == 0
     missing = CliRunner().invoke(cli, ["batch", str(tmp_path / "nope"), "--out-dir", "x"])
@@ -156,7 +156,7 @@ def twelve(tmp_path):
     """Twelve passing submissions, the output folder, and the batch command line."""
     root = tmp_path / "in"
     for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", root / f"s{i:02d}")
+        copy_example(EXAMPLES / "complete-phone", root / f"s{i:02d}")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "image_review", "batch", str(root), "--out-dir", str(out)]
     return out, command

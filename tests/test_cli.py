@@ -1,12 +1,11 @@
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from conftest import EXAMPLES, copy_example
 
 from image_review.cli import cli
 from image_review.sidecar import tomllib
@@ -211,14 +210,14 @@ def test_init_fills_in_the_photo_with_a_lit_screen_and_that_the_product_has_one(
 
 def test_a_batch_of_one_says_one_submission(tmp_path):
     root = tmp_path / "root"
-    shutil.copytree(EXAMPLES / "complete-phone", root / "only")
+    copy_example(EXAMPLES / "complete-phone", root / "only")
     result = run("batch", str(root), "--out-dir", str(tmp_path / "out"))
     assert "1 submission: 1 pass" in result.output
 
 
 def test_the_terminal_counts_findings_as_the_manifest_and_the_batch_do(tmp_path):
     root = tmp_path / "in"
-    shutil.copytree(EXAMPLES / "blurry", root / "blurry")
+    copy_example(EXAMPLES / "blurry", root / "blurry")
     policy = tmp_path / "policy.toml"
     policy.write_text("recommended_long_side = 5000\n")  # a warning on every photo
     out = tmp_path / "out"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, manifest_times
+from conftest import EXAMPLES, copy_example, manifest_times
 
 from image_review.batch import review_batch
 from image_review.cli import cli
@@ -34,8 +33,8 @@ def cluster():
 def root(tmp_path):
     base = tmp_path / "in"
     for name in ("complete-phone", "missing-views", "duplicate", "blurry", "corrupt"):
-        shutil.copytree(EXAMPLES / name, base / name)
-    shutil.copytree(EXAMPLES / "complete-phone", base / "broken")
+        copy_example(EXAMPLES / name, base / name)
+    copy_example(EXAMPLES / "complete-phone", base / "broken")
     (base / "broken" / "submission.toml").write_text("[views\n")  # raises: an error row
     return base
 
@@ -45,7 +44,7 @@ def twelve(tmp_path) -> Path:
     """A root of 12 copies of the complete example: long enough to act on mid-run."""
     base = tmp_path / "in"
     for i in range(12):
-        shutil.copytree(EXAMPLES / "complete-phone", base / f"s{i:02d}")
+        copy_example(EXAMPLES / "complete-phone", base / f"s{i:02d}")
     return base
 
 

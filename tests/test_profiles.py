@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import copy_example
 
 from image_review.cli import cli
 from image_review.manifest import schema_text, to_dict
@@ -62,7 +62,7 @@ def test_the_two_built_in_shot_lists():
 
 def _au(tmp_path, without=()):
     folder = tmp_path / "au"
-    shutil.copytree("fixtures/images/examples/au-phone", folder)
+    copy_example("fixtures/images/examples/au-phone", folder)
     for name in without:
         (folder / name).unlink()
     return folder
@@ -103,7 +103,7 @@ def test_the_next_step_names_a_missing_screen_on_photo_with_the_missing_views(tm
     """The back and the screen-on photo both missing: the next step named the back alone,
     so the seller shot it and was sent back a second time for the screen."""
     folder = tmp_path / "phone"
-    shutil.copytree("fixtures/images/examples/complete-phone", folder)
+    copy_example("fixtures/images/examples/complete-phone", folder)
     (folder / "06_back.jpg").unlink()
     (folder / "09_screen-on.jpg").unlink()
     step = next_step(review(folder, screen="yes"))

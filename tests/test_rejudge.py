@@ -7,6 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_example
 
 from image_review import rejudge as rejudge_module
 from image_review.cli import cli
@@ -73,9 +74,7 @@ def test_rejudge_writes_many_manifests_into_an_out_dir(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     for name in ("complete-phone", "missing-views"):
-        import shutil
-
-        shutil.copytree(f"fixtures/images/examples/{name}", root / name)
+        copy_example(f"fixtures/images/examples/{name}", root / name)
     out = tmp_path / "reviews"
     assert (
         runner.invoke(cli, ["batch", str(root), "--out-dir", str(out), "--jobs", "1"]).exit_code

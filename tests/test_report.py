@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, needs_chromium, photo_bytes
+from conftest import EXAMPLES, copy_example, needs_chromium, photo_bytes
 from make_screenshot import CHROMIUM, screenshot
 
 from image_review.batch import review_batch
@@ -73,7 +73,7 @@ def test_a_screen_not_known_to_be_there_is_asked_for_not_called_missing(tmp_path
     """Nothing says whether the product has a screen: its slot asks (if it has one, shoot
     it on) instead of showing a red 'Missing', on the page and on the contact sheet."""
     folder = tmp_path / "phone"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     (folder / "09_screen-on.jpg").unlink()
     result = review(folder)
     page = Page(render_report(result))
@@ -88,7 +88,7 @@ def test_a_screen_not_known_to_be_there_is_asked_for_not_called_missing(tmp_path
 
 def test_badges_duplicates_and_unassigned_rows(tmp_path):
     folder = tmp_path / "sub"
-    shutil.copytree(EXAMPLES / "duplicate", folder)
+    copy_example(EXAMPLES / "duplicate", folder)
     (folder / "IMG_5555.jpg").write_bytes(photo_bytes((1200, 900), seed=9))
     page = page_of(folder)
     badges = page.with_class("badge")
@@ -136,7 +136,7 @@ def test_contact_sheet_draws_the_grid():
 
 def test_the_contact_sheet_shows_every_photo_with_its_label_and_worst_finding(tmp_path):
     folder = tmp_path / "sheet"
-    shutil.copytree(EXAMPLES / "blurry", folder)
+    copy_example(EXAMPLES / "blurry", folder)
     shutil.copy(EXAMPLES.parent / "screens" / "paper.jpg", folder / "IMG_9999.jpg")  # no view
     shutil.copy(EXAMPLES / "sidecar" / "IMG_4035.jpg", folder / "05_front-2.jpg")  # a 2nd front
     cells = {cell.file: cell for cell in sheet_cells(review(folder, previews=True))}
@@ -171,7 +171,7 @@ def test_cli_writes_report_and_sheet(tmp_path):
 def test_batch_reports_and_index(tmp_path):
     root = tmp_path / "in"
     for name in ("complete-phone", "missing-views"):
-        shutil.copytree(EXAMPLES / name, root / name)
+        copy_example(EXAMPLES / name, root / name)
     out = tmp_path / "out"
     review_batch(root, out, jobs=1, report=True)
     index = Page((out / "index.html").read_text("utf-8"))
@@ -205,7 +205,7 @@ def test_the_photo_the_seller_named_decides_the_screen_slot(tmp_path):
     """Once a photo is named as showing the screen on, only named photos count and only
     they are shown in the slot: a lit photo left unnamed does not rescue it."""
     folder = tmp_path / "named"
-    shutil.copytree(EXAMPLES / "sidecar", folder)
+    copy_example(EXAMPLES / "sidecar", folder)
     toml = (folder / "submission.toml").read_text()
     toml = toml.replace('back = "IMG_4036.jpg"', "").replace('"IMG_4039.jpg"', '"IMG_4036.jpg"')
     (folder / "submission.toml").write_text(toml)  # IMG_4039, the lit one, is now unnamed
@@ -229,10 +229,10 @@ def read_rows(out: Path) -> list[dict]:
 
 def test_every_failed_row_of_the_index_says_why_in_words(tmp_path):
     root = tmp_path / "in"
-    shutil.copytree(EXAMPLES / "complete-phone", root / "no-screen-photo")
+    copy_example(EXAMPLES / "complete-phone", root / "no-screen-photo")
     (root / "no-screen-photo" / "09_screen-on.jpg").unlink()
     (root / "no-screen-photo" / "submission.toml").write_text("[product]\nhas_screen = true\n")
-    shutil.copytree(EXAMPLES / "missing-views", root / "missing-views")
+    copy_example(EXAMPLES / "missing-views", root / "missing-views")
     out = tmp_path / "out"
     review_batch(root, out, jobs=1, report=True)
     index = Page((out / "index.html").read_text("utf-8"))
@@ -292,7 +292,7 @@ def test_a_real_browser_keeps_the_chinese_index_words_whole_at_1280_px(tmp_path)
 
     root = tmp_path / "in"
     for name in ("complete-phone", "missing-views", "blurry", "corrupt"):
-        shutil.copytree(EXAMPLES / name, root / name)
+        copy_example(EXAMPLES / name, root / name)
     (root / "corrupt" / "02_inner-packaging.jpg").unlink()
     out = tmp_path / "out"
     review_batch(root, out, jobs=1, report=True, lang="zh-hans")

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import tomllib
-from conftest import EXAMPLES, needs_chromium
+from conftest import EXAMPLES, copy_example, needs_chromium
 from make_screenshot import CHROMIUM
 from PIL import Image
 
@@ -277,7 +277,7 @@ def test_a_seller_says_the_product_has_no_screen_on_the_page(running, tmp_path):
     chosen, and 'no' settles the screen-unknown warning (the old checkbox could not say
     'no': unticked already meant 'not said')."""
     folder = tmp_path / "kettle"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     (folder / "09_screen-on.jpg").unlink()
     with _browser_page(running(folder), height=2000) as page:
         assert "screen-unknown" in page.content()
@@ -291,7 +291,7 @@ def test_a_seller_says_the_product_has_no_screen_on_the_page(running, tmp_path):
 
 def _heic_with_gps_set(folder: Path) -> None:
     """The complete phone set, its front photo as an iPhone HEIC that records a position."""
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     front = folder / "05_front.jpg"
     with Image.open(front) as image:
         exif = Image.Exif()
@@ -351,7 +351,7 @@ def test_a_passing_set_downloads_as_the_upload_ready_zip(running, tmp_path):
 
 def test_a_set_that_fails_offers_no_download(running, tmp_path):
     folder = tmp_path / "submission"
-    shutil.copytree(EXAMPLES / "missing-views", folder)
+    copy_example(EXAMPLES / "missing-views", folder)
     server = running(folder)
     _wait_until_listening(server)
     status, body = server.json("GET", "/api/export.zip")
@@ -454,7 +454,7 @@ def test_every_endpoint_refuses_wrong_types_unknown_names_and_huge_bodies(runnin
 
 def test_the_page_has_an_icon_and_its_next_step_points_below(running, tmp_path):
     folder = tmp_path / "submission"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     server = running(folder, recommended_long_side=5000)  # every photo gets a warning
     _wait_until_listening(server)
     status, icon = server.request("GET", "/favicon.ico")
@@ -470,7 +470,7 @@ def test_a_real_browser_gets_no_error_answer_and_reads_the_next_step_above_the_w
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path / "submission"
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     server = running(folder, recommended_long_side=5000)  # every photo gets a warning
     _wait_until_listening(server)
     with sync_playwright() as playwright:
@@ -494,7 +494,7 @@ def test_a_real_browser_gets_no_error_answer_and_reads_the_next_step_above_the_w
 
 def test_a_folder_with_a_chinese_name_downloads_under_a_name_every_browser_takes(running, tmp_path):
     folder = tmp_path / '华为 "P40"'
-    shutil.copytree(EXAMPLES / "complete-phone", folder)
+    copy_example(EXAMPLES / "complete-phone", folder)
     server = running(folder)
     _wait_until_listening(server)
     connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
