@@ -268,7 +268,9 @@ def _check_collisions(profile: Profile, where: str) -> None:
             )
 
 
-_GENERIC_SIDE = re.compile(r"(?:\bside|(?<![左右])(?:侧面|側面|侧|側))\s?([1-4])(?!\d)")
+_GENERIC_SIDE = re.compile(
+    r"(?:\bside|(?<![左右])(?:侧面图|側面圖|侧面|側面|侧边|側邊|侧|側))\s?([1-4])(?!\d)"
+)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Word breaks: anything not a letter or digit, and every letter/digit boundary.
 _WORD_BREAK = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")

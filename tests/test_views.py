@@ -66,7 +66,8 @@ def test_words_inside_other_words_do_not_match():
 
 
 @pytest.mark.parametrize(
-    ("name", "number"), [("side1", 1), ("Side 3", 3), ("侧面2", 2), ("側面4", 4)]
+    ("name", "number"),
+    [("side1", 1), ("Side 3", 3), ("侧面2", 2), ("側面4", 4), ("侧面图1", 1), ("侧边3", 3)],
 )
 def test_generic_sides_carry_their_number(name, number):
     meaning = parse_name(name)
@@ -76,6 +77,7 @@ def test_generic_sides_carry_their_number(name, number):
 def test_named_side_wins_over_generic_number():
     assert parse_name("left side 2").view == "left"
     assert parse_name("左侧1").view == "left"
+    assert parse_name("侧面左").view == "left" and parse_name("側面右").view == "right"
 
 
 def test_view_with_screen_on_keeps_the_view_and_the_label():
