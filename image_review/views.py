@@ -328,6 +328,9 @@ def parse_name(name: str, profile: Profile | None = None) -> NameMeaning:
     named = sorted(set(views) - {SCREEN_ON, _SCREEN_OFF}, key=views.index)
     if generic and not named:
         return NameMeaning(view=None, side_number=int(generic.group(1)), screen_on=screen_on)
+    packaging = [view for view in named if not profile.is_product(view)]
+    if len(named) > 1 and len(packaging) == 1:  # the box's front or top: a photo of the box
+        return NameMeaning(view=packaging[0], screen_on=screen_on)
     if len(named) > 1:
         return NameMeaning(view=None, screen_on=screen_on, ambiguous=tuple(named))
     if named:

@@ -122,6 +122,12 @@ def test_two_views_in_one_name_are_ambiguous():
         ("box_top", "shipping_box"),
         ("outer packaging", "shipping_box"),
         ("box inside", "inner_packaging"),
+        # a packaging word with a side of the product: a photo of the box's side
+        ("box_left", "shipping_box"),
+        ("front of box", "shipping_box"),
+        ("包装盒正面", "shipping_box"),
+        ("外箱顶部", "shipping_box"),
+        ("内包装正面", "inner_packaging"),
     ],
 )
 def test_box_phrases_name_the_packaging_not_the_product(name, view):
