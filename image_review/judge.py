@@ -29,6 +29,28 @@ def unassigned_finding(photo: PhotoResult, hint: str) -> Finding:
     )
 
 
+def mark_extra_photos(photos: list[PhotoResult], requirements: list[Requirement]) -> None:
+    """Once every view of the shot list has its photo, a photo named for none is an extra
+    (a charger, the accessories): its `unassigned` warning becomes the `extra-photo` note."""
+    if any(r.id.startswith("view.") and r.status != "pass" for r in requirements):
+        return
+    for photo in photos:
+        photo.findings = [
+            _extra_photo(photo) if f.code == "unassigned" else f for f in photo.findings
+        ]
+
+
+def _extra_photo(photo: PhotoResult) -> Finding:
+    return Finding(
+        "extra-photo",
+        _(
+            "{file}: named for no view, and every view has its photo: an extra photo is fine; "
+            "if it shows a view, rename it after that view"
+        ).format(file=photo.file),
+        photo.file,
+    )
+
+
 def judge_duplicates(photos: list[PhotoResult], pairs: list[Pair], policy: Policy) -> None:
     """Flag each photo that is the same picture as another one (exact or near copy): the
     copy, not the original, gets the finding. Blank frames all look alike and already fail

@@ -24,6 +24,7 @@ from image_review.imaging import UNLIMITED, DecodeBudget, DecodeError, decode, p
 from image_review.judge import (
     judge_duplicates,
     judge_requirements,
+    mark_extra_photos,
     shows_lit_screen,
     surely_lit,
     unassigned_finding,
@@ -158,6 +159,7 @@ def assess(evidence: Evidence, policy: Policy, profile: Profile, screen: str = "
         screen_confirmed=checks.get("screen_on") == "confirmed",
         not_photos=not_photos,
     )
+    mark_extra_photos(photos, requirements)
     sidecar = evidence.sidecar
     product = sidecar.product.as_dict() if sidecar else {"name": None, "category": None}
     product["has_screen"] = has_screen

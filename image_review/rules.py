@@ -65,6 +65,7 @@ _RULES = (
     Rule("transparency", "info", "recommendation", TOOL, "transparent pixels shown on white"),
     Rule("repeated-photo", "warning", "recommendation", TOOL, "the same photo appears twice"),
     Rule("unassigned", "warning", "recommendation", TOOL, "the name says no view"),
+    Rule("extra-photo", "info", "recommendation", TOOL, "every view has its photo; one more"),
     Rule("screenshot-extra", "warning", "recommendation", APPLY, "a screenshot beside the views"),
     Rule("camera-raw-extra", "info", "recommendation", TOOL, "a raw file beside its JPEG"),
     Rule("name-gb18030", "info", "recommendation", TOOL, "a GBK name (Chinese Windows zip)"),

@@ -275,6 +275,23 @@ def test_a_video_named_for_a_view_is_named_where_the_view_is_missing(example, tm
     assert [r.message for r in again.requirements] == [r.message for r in result.requirements]
 
 
+def test_an_extra_photo_beside_a_complete_set_is_a_note_not_a_warning(example):
+    """A charger photo beside a complete set got 'no view assigned; rename it after the view
+    it shows': there is no view left for it. While a view has no photo, the warning stays
+    (the photo may be the one missing)."""
+    folder = example("complete-phone")
+    charger = Image.new("RGB", (1200, 900), (90, 60, 40))
+    charger.paste((230, 230, 230), (400, 300, 800, 600))
+    charger.save(folder / "charger.jpg")
+    result = review(folder)
+    extra = next(p for p in result.photos if p.file == "charger.jpg")
+    assert [(f.code, f.severity) for f in extra.findings] == [("extra-photo", "info")]
+    assert result.verdict() == "pass"
+    (folder / "06_back.jpg").unlink()
+    missing = next(p for p in review(folder).photos if p.file == "charger.jpg")
+    assert [f.code for f in missing.findings] == ["unassigned"]
+
+
 def test_a_screen_named_on_but_confidently_dark_fails(phone_with, monkeypatch):
     """With the off band above the drawn dark TV's probability (0.06): see test_screen."""
     surer_of_dark(monkeypatch, 0.1)
