@@ -46,7 +46,7 @@ def find_submissions(root: Path) -> list[tuple[str, Path]]:
     """
     if not root.is_dir():
         raise BatchError(_("{folder}: no such folder").format(folder=root))
-    entries = [p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink()]
+    entries = _entries(root)
     subfolders = [p for p in entries if p.is_dir()]
     archives = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
     if not subfolders and discover(root).photos:
@@ -54,10 +54,15 @@ def find_submissions(root: Path) -> list[tuple[str, Path]]:
     return [(p.name, p) for p in sorted(subfolders + archives)]
 
 
+def _entries(root: Path) -> list[Path]:
+    """What ROOT holds that a batch looks at, sorted: neither hidden nor a link."""
+    return sorted(p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink())
+
+
 def loose_photos(root: Path) -> list[str]:
     """The photos directly inside ROOT beside its submission folders: in no submission,
     they are not reviewed (a photo saved to the wrong place), so the batch names them."""
-    entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    entries = _entries(root)
     if not any(p.is_dir() for p in entries):
         return []  # ROOT itself is the submission
     return [p.name for p in entries if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]

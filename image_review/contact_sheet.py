@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from image_review.i18n import _, current_language
 from image_review.model import PhotoResult, Review
-from image_review.report import slots, status_word
+from image_review.report import screen_not_known, slots, status_word
 from image_review.terminal import second_label_language, severity_word, verdict_word
 
 TILE_W, TILE_H, LABEL_H, HEADER_H = 360, 270, 84, 60
@@ -112,9 +112,9 @@ def sheet_cells(review: Review) -> list[Cell]:
         title = f"{status_word(slot, unnamed)}  {label}" + (
             f" {chinese}" if chinese != label else ""
         )
-        if not slot.photos:  # a warning here is no missing photo: it asks (screen-unknown)
-            missing = slot.status != "warn"
-            note = _("missing: {reason}").format(reason=slot.message) if missing else slot.message
+        if not slot.photos:
+            asks = screen_not_known(review, slot.view)
+            note = slot.message if asks else _("missing: {reason}").format(reason=slot.message)
             cells.append(Cell(slot.status, title, "", note, None))
         for photo in slot.photos:
             note = _("not counted: another photo shows it") if slot.passed_over(photo) else ""

@@ -314,7 +314,6 @@ def _screen_unknown(
             "submission.toml, or review with --screen no"
         ).format(view=view)
     else:
-        path = PurePosixPath(likeliest.file)
         message = _(
             "{view}: not known whether the product has a screen; {file} may show one "
             "switched on ({probability:.0%} lit by the estimate): if it does, say so in its "
@@ -324,7 +323,7 @@ def _screen_unknown(
             view=view,
             file=likeliest.file,
             probability=_lit_probability(likeliest),
-            renamed=path.with_stem(f"{path.stem}_screen-on"),
+            renamed=_screen_on_name(likeliest),
         )
     related = [likeliest.file] if likeliest else []
     findings.append(Finding("screen-unknown", message, related=related))
@@ -342,6 +341,12 @@ def _may_be_lit(photo: PhotoResult, profile: Profile, policy: Policy) -> bool:
     )
 
 
+def _screen_on_name(photo: PhotoResult) -> PurePosixPath:
+    """The name that says a photo shows the screen on (IMG_0009_screen-on.jpg)."""
+    path = PurePosixPath(photo.file)
+    return path.with_stem(f"{path.stem}_screen-on")
+
+
 def _screen_unconfirmed(
     likeliest: PhotoResult, profile: Profile, findings: list[Finding]
 ) -> Requirement:
@@ -350,7 +355,6 @@ def _screen_unconfirmed(
     advice names the likeliest photo, and the name that would say it shows the screen on,
     before asking for a new one."""
     lang = current_language()
-    path = PurePosixPath(likeliest.file)
     message = _(
         "{view}: no photo was confirmed to show a lit screen (the likeliest, {file}, is "
         "{probability:.0%} lit by the estimate); if it shows the screen switched on, say so in "
@@ -359,7 +363,7 @@ def _screen_unconfirmed(
         view=profile.screen.label(lang),
         file=likeliest.file,
         probability=_lit_probability(likeliest),
-        renamed=path.with_stem(f"{path.stem}_screen-on"),
+        renamed=_screen_on_name(likeliest),
         how=profile.screen.how(lang),
     )
     findings.append(Finding("screen-on-missing", message, related=[likeliest.file]))

@@ -161,8 +161,9 @@ def _menu(photo: PhotoResult, look: Look) -> str:
     )
 
 
-def _screen_unknown(review: Review, view: str) -> bool:
-    """Whether this is the screen-on slot of a product not known to have a screen."""
+def screen_not_known(review: Review, view: str) -> bool:
+    """Whether this is the screen-on slot of a product not known to have a screen: it asks
+    (screen-unknown), it does not say a photo is missing."""
     return view == SCREEN_ON and review.product.get("has_screen") is None
 
 
@@ -171,7 +172,7 @@ def _empty_text(review: Review, look: Look, view: str) -> str:
     any (by dragging, on the page), else to photograph the view."""
     unnamed = len(review.unassigned_photos())
     how = review.profile.view(view).how(current_language())
-    if _screen_unknown(review, view):
+    if screen_not_known(review, view):
         return _("If the product has a screen: {how}").format(how=how)
     if not unnamed:
         return _("Missing: {how}").format(how=how)
@@ -206,7 +207,7 @@ def _slot(slot: Slot, look: Look, review: Review) -> str:
     )
     empty = (
         ""
-        if slot.photos or _screen_unknown(review, slot.view)
+        if slot.photos or screen_not_known(review, slot.view)
         else " unnamed"
         if unnamed
         else " missing"

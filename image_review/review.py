@@ -365,24 +365,24 @@ def load_problem(photo_file: PhotoFile, policy: Policy, named: bool = True) -> F
             _("{file}: the file is empty (0 bytes); copy the photo again").format(file=rel),
             rel,
         )
-    if is_camera_raw(rel) and not named:
-        return Finding(
-            "camera-raw-extra",
-            _(
-                "{file}: a camera raw file, which the upload does not take; it counts for no "
-                "view (send the JPEG the camera saved beside it)"
-            ).format(file=rel),
-            rel,
-        )
     if is_camera_raw(rel):
-        return Finding(
-            "unsupported-format",
-            _(
-                "{file}: a camera raw file, which the upload does not take; export it as JPEG, "
-                "or name the JPEG the camera saved beside it for this view"
-            ).format(file=rel),
-            rel,
-        )
+        if named:
+            code, message = (
+                "unsupported-format",
+                _(
+                    "{file}: a camera raw file, which the upload does not take; export it as JPEG, "
+                    "or name the JPEG the camera saved beside it for this view"
+                ),
+            )
+        else:
+            code, message = (
+                "camera-raw-extra",
+                _(
+                    "{file}: a camera raw file, which the upload does not take; it counts for no "
+                    "view (send the JPEG the camera saved beside it)"
+                ),
+            )
+        return Finding(code, message.format(file=rel), rel)
     if photo_file.format is None:
         suffix = Path(rel).suffix or _("no extension")
         return Finding(
