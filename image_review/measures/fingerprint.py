@@ -3,7 +3,8 @@ candidates, and an aligned tile-by-tile comparison to confirm them.
 
 A perceptual hash alone cannot tell a re-saved copy from a different view shot on the same
 table (the left and right edges of a phone hash alike). So a close hash only nominates a
-pair; `tile_difference` aligns the two thumbnails (ECC, affine) and reports the worst tile.
+pair; `tile_difference` aligns the two thumbnails (the scale and shift that match best)
+and reports the worst tile.
 """
 
 from __future__ import annotations
