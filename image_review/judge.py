@@ -263,8 +263,7 @@ def _screen_requirement(
     if has_screen is False:
         return Requirement(SCREEN_ON, "not_required", [], _("the product has no screen"))
     if has_screen is None:
-        unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
-        return _screen_unknown(profile, max(unsure, key=_lit_probability, default=None), findings)
+        return _screen_unknown(profile, _likeliest_unsure(photos, profile, policy), findings)
     named = [p for p in photos if p.usable and p.screen_label]
     if named:
         return _named_screen(named, profile, confirmed, findings)
@@ -293,9 +292,9 @@ def _screen_requirement(
         )
         findings.append(Finding("screen-unnamed", message, related=[p.file for p in lit]))
         return Requirement(SCREEN_ON, "warn", [p.file for p in lit], message)
-    unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
-    if unsure:
-        return _screen_unconfirmed(max(unsure, key=_lit_probability), profile, findings)
+    likeliest = _likeliest_unsure(photos, profile, policy)
+    if likeliest:
+        return _screen_unconfirmed(likeliest, profile, findings)
     return _screen_missing(profile, [], findings, not_photos)
 
 
@@ -339,6 +338,15 @@ def _may_be_lit(photo: PhotoResult, profile: Profile, policy: Policy) -> bool:
         and profile.is_product(photo.view)
         and _lit_probability(photo) >= policy.screen_hint_probability
     )
+
+
+def _likeliest_unsure(
+    photos: list[PhotoResult], profile: Profile, policy: Policy
+) -> PhotoResult | None:
+    """The product photo the model, unsure, gives the best chance of a lit screen (at least
+    screen_hint_probability), or None."""
+    unsure = [p for p in photos if _may_be_lit(p, profile, policy)]
+    return max(unsure, key=_lit_probability, default=None)
 
 
 def _screen_on_name(photo: PhotoResult) -> PurePosixPath:
